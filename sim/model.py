@@ -1,0 +1,63 @@
+"""InstitutionModel: the Mesa model that stacks a scenario's components.
+
+Step order (one model step = one unit of Mesa time):
+  1. each enabled component's `step()` in declared order (electoral 10, bureaucracy 20,
+     AI deployment 30, oversight 40, opinion 90);
+  2. elections, as a recurring Mesa event every `elections.interval` steps (after the step);
+  3. metrics, collected by Mesa's DataCollector as a low-priority event (after elections).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from sim import electorate
+from sim.components import COMPONENTS, METRICS, WorldState
+from sim.mechanisms.effort import EffortModel
+from sim.scenario import Config
+
+
+def _metric(model: InstitutionModel, name: str) -> float:
+    return model.metric_values[name]
+
+
+class InstitutionModel(mesa.Model):
+    """Voters, politicians and the institutions below them, for one scenario and one seed."""
+
+    def __init__(self, config: Config, seed: int | None = None) -> None:
+        self.seed = int(config["seed"] if seed is None else seed)
+        super().__init__(rng=self.seed)
+        self.config = config
+        d = config["world.dimensions"]
+        self.effort = EffortModel.from_config(config)
+        self.electorate = electorate.sample(
+            config["electorate.n_voters"], d, config["electorate.distribution"],
+            config["electorate.polarization"], config["electorate.information"],
+            config["electorate.information_concentration"], config["electorate.aspiration"],
+            self.rng)
+        self.welfare_optimum = self.electorate.centroid()
+        self.world = WorldState(mandate=np.zeros(d), implemented=np.zeros(d))
+        self.components = [cls(self) for cls in COMPONENTS if cls.enabled(config)]
+        self.metric_values: dict[str, float] = dict.fromkeys(METRICS, float("nan"))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}})
+        self._collect()
+        self.schedule_recurring(self._collect, Schedule(interval=1, start=1),
+                                priority=Priority.LOW)
+
+    def component(self, name: str):
+        """The enabled component called `name`, or None."""
+        return next((c for c in self.components if c.name == name), None)
+
+    def step(self) -> None:
+        for comp in self.components:
+            comp.step()
+
+    def _collect(self) -> None:
+        for comp in self.components:
+            self.metric_values.update(comp.report())
+        self.datacollector.collect(self)

@@ -1,0 +1,226 @@
+"""Scenarios: one YAML file each in `scenarios/`, validated against the parameter registry.
+
+A scenario file holds metadata (`id` with a version, `description`, `references`,
+`assumptions`, `limitations`) and parameter values as nested sections. `--set path=value`
+overrides are validated like the file. The result is a frozen `Config`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import ConfigError, closest
+from sim.params import PARAMS
+
+META_KEYS = ("id", "description", "references", "assumptions", "limitations", "tags")
+ID_RE = re.compile(r"^[a-z0-9_]+-v[0-9]+$")
+
+
+class Frozen(Mapping[str, Any]):
+    """A read-only mapping that pickles (Frozen does not)."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Frozen({self._data!r})"
+
+
+def scenario_dir() -> Path:
+    """The folder of built-in scenarios (`INSTALIGN_SCENARIOS` overrides it)."""
+    env = os.environ.get("INSTALIGN_SCENARIOS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated scenario: metadata plus every parameter's value (defaults filled in)."""
+
+    id: str
+    description: str
+    values: Mapping[str, Any]
+    references: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    limitations: tuple[str, ...] = ()
+    source: str = "<defaults>"
+    overrides: Mapping[str, Any] = field(default_factory=Frozen)
+
+    def __getitem__(self, path: str) -> Any:
+        return self.values[path]
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return self.values.get(path, default)
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Config:
+        """A new Config with `overrides` (path -> value) validated and applied."""
+        values = dict(self.values)
+        for path, value in overrides.items():
+            values[path] = _validate(path, value, source)
+        merged = {**self.overrides, **overrides}
+        return Config(self.id, self.description, Frozen(values), self.references,
+                      self.assumptions, self.limitations, self.source, Frozen(merged))
+
+    def changed(self) -> dict[str, Any]:
+        """Parameters whose value differs from the declared default."""
+        return {k: v for k, v in self.values.items() if v != PARAMS[k].validate(PARAMS[k].default)}
+
+    def to_nested(self, only_changed: bool = False) -> dict[str, Any]:
+        """The scenario as a nested mapping, ready to dump as YAML (reproduces this run)."""
+        out: dict[str, Any] = {"id": self.id, "description": self.description}
+        for key in ("references", "assumptions", "limitations"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        items = self.changed() if only_changed else self.values
+        for path, value in items.items():
+            node = out
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = _plain(value)
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _validate(path: str, value: Any, source: str) -> Any:
+    try:
+        return PARAMS.lookup(path, source).validate(value)
+    except ConfigError as err:
+        raise err.with_source(source) from None
+
+
+def flatten(data: Mapping[str, Any], source: str, prefix: str = "") -> dict[str, Any]:
+    """Nested sections to `path -> value`; a declared path stops the descent."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if not isinstance(key, str):
+            raise ConfigError(f"keys must be names, got {key!r}", source=source, path=prefix or None)
+        if path in PARAMS:
+            flat[path] = value
+        elif isinstance(value, Mapping) and any(p.startswith(path + ".") for p in PARAMS):
+            flat.update(flatten(value, source, path + "."))
+        else:
+            names = list(PARAMS) + PARAMS.sections() + ([] if prefix else list(META_KEYS))
+            raise ConfigError("unknown parameter", source=source, path=path,
+                              suggestion=closest(path, names))
+    return flat
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", source=str(path)) from None
+    except OSError as err:
+        raise ConfigError(f"cannot read file: {err.strerror}", source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"malformed YAML: {line}{problem}", source=str(path)) from None
+
+
+def from_mapping(data: Any, source: str) -> Config:
+    """Validate a parsed scenario document."""
+    if not isinstance(data, Mapping):
+        raise ConfigError("a scenario must be a mapping of sections", source=source)
+    meta = {k: data[k] for k in META_KEYS if k in data}
+    body = {k: v for k, v in data.items() if k not in META_KEYS}
+    sid = meta.get("id")
+    if not isinstance(sid, str) or not ID_RE.match(sid):
+        raise ConfigError(f"invalid or missing id {sid!r}", source=source, path="id",
+                          allowed="lower_snake name with a version, e.g. my_scenario-v1")
+    values = PARAMS.defaults()
+    for path, value in flatten(body, source).items():
+        values[path] = _validate(path, value, source)
+    lists = {k: tuple(_as_str_list(meta.get(k, []), source, k))
+             for k in ("references", "assumptions", "limitations")}
+    return Config(sid, str(meta.get("description", "")).strip(), Frozen(values),
+                  source=source, **lists)
+
+
+def _as_str_list(value: Any, source: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("expected a list of strings", source=source, path=key)
+    return [v.strip() for v in value]
+
+
+def discover(folder: Path | None = None) -> dict[str, Path]:
+    """Scenario id -> file, for every `*.yaml` directly in the scenario folder."""
+    folder = folder or scenario_dir()
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = read_yaml(path)
+        sid = data.get("id") if isinstance(data, Mapping) else None
+        if sid in found:
+            raise ConfigError(f"duplicate scenario id {sid!r} (also in {found[sid]})",
+                              source=str(path), path="id")
+        if sid is not None:
+            found[sid] = path
+    return found
+
+
+def load(ref: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Load a scenario by id or by path to a YAML file, then apply validated overrides."""
+    ref_s = str(ref)
+    if ref_s.endswith((".yaml", ".yml")) or os.sep in ref_s:
+        path = Path(ref_s)
+    else:
+        known = discover()
+        if ref_s not in known:
+            raise ConfigError(f"unknown scenario '{ref_s}'", source="scenario",
+                              allowed="see `instalign scenarios`",
+                              suggestion=closest(ref_s, known))
+        path = known[ref_s]
+    config = from_mapping(read_yaml(path), str(path))
+    return config.with_overrides(overrides) if overrides else config
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    """`path=value` strings (the value read as YAML) to a mapping; bad syntax is a ConfigError."""
+    out: dict[str, Any] = {}
+    for item in items:
+        path, sep, raw = item.partition("=")
+        path = path.strip()
+        if not sep or not path or " " in path:
+            raise ConfigError(f"bad override {item!r}", source="--set",
+                              allowed="path=value, e.g. electorate.information=0.3")
+        try:
+            out[path] = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            raise ConfigError(f"value {raw!r} is not valid YAML", source="--set",
+                              path=path) from None
+        PARAMS.lookup(path, "--set")
+    return out
+
+
+def defaults_config() -> Config:
+    """The built-in defaults as a Config (used by the contract checker and docs)."""
+    return Config("defaults-v0", "declared defaults", Frozen(PARAMS.defaults()))

@@ -1,0 +1,17 @@
+"""Predator (Laver 2005): moves towards the largest party unless it is the largest."""
+
+import numpy as np
+
+from sim.strategies.base import Strategy, move_towards
+
+
+class Predator(Strategy):
+    name = "predator"
+    observes = "all parties' vote shares and platforms"
+    stochastic = False
+    references = ("Laver 2005, APSR 99(2)", "Laver & Sergenti 2011, ch. 3")
+
+    def adapt(self, pol, ctx) -> None:
+        leader = int(np.argmax(ctx.shares))
+        if leader != pol.index:
+            pol.platform = move_towards(pol.platform, ctx.platforms[leader], ctx.step_size)
