@@ -1,6 +1,7 @@
 """instalign's simulated world: voters, politicians, bureaucracies, AI agents and oversight on Mesa.
 
-`sim` imports no plotting or UI library; `analysis/` and `dashboard/` import `sim`, never the reverse.
+`sim` imports no plotting or UI library; `analysis/` and `dashboard/` import `sim`,
+never the reverse.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -25,8 +25,14 @@ class Politician(mesa.Agent, Described):
     stochastic = True
     references = ("Downs 1957", "Laver & Sergenti 2011")
 
-    def __init__(self, model: InstitutionModel, index: int, strategy: str,
-                 platform: np.ndarray, visible_effort: float) -> None:
+    def __init__(
+        self,
+        model: InstitutionModel,
+        index: int,
+        strategy: str,
+        platform: np.ndarray,
+        visible_effort: float,
+    ) -> None:
         super().__init__(model)
         self.index = index
         self.strategy = STRATEGIES[strategy]()
@@ -53,6 +59,15 @@ class Pollster:
         m, cfg = self.model, self.model.config
         sample = m.rng.integers(0, m.electorate.n, size=min(self.poll_size, m.electorate.n))
         return poll_approval(
-            m.electorate, sample, platforms, visible, m.effort, m.world.harm,
-            cfg["electorate.perception_noise"], cfg["electorate.memory"],
-            cfg["electorate.approval_sensitivity"], cfg["electorate.aspiration"], m.rng)
+            m.electorate,
+            sample,
+            platforms,
+            visible,
+            m.effort,
+            m.world.harm,
+            cfg["electorate.perception_noise"],
+            cfg["electorate.memory"],
+            cfg["electorate.approval_sensitivity"],
+            cfg["electorate.aspiration"],
+            m.rng,
+        )

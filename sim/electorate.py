@@ -25,10 +25,10 @@ import numpy as np
 
 @dataclass
 class Electorate:
-    ideals: np.ndarray       # (N, d) ideal points
+    ideals: np.ndarray  # (N, d) ideal points
     information: np.ndarray  # (N,) q_i in [0, 1]
-    perceived: np.ndarray    # (N,) perceived performance of the incumbent
-    approval: np.ndarray     # (N,) approval of the incumbent in [0, 1]
+    perceived: np.ndarray  # (N,) perceived performance of the incumbent
+    approval: np.ndarray  # (N,) approval of the incumbent in [0, 1]
 
     @property
     def n(self) -> int:
@@ -39,8 +39,9 @@ class Electorate:
         return self.ideals.mean(axis=0)
 
 
-def sample_ideals(n: int, d: int, distribution: str, polarization: float,
-                  rng: np.random.Generator) -> np.ndarray:
+def sample_ideals(
+    n: int, d: int, distribution: str, polarization: float, rng: np.random.Generator
+) -> np.ndarray:
     """Ideal points with unit variance per dimension; polarization p splits axis 0 into two
     groups at +-p with within-group spread sqrt(1 - p^2) (bimodal above p = 1/sqrt 2)."""
     if distribution == "uniform":
@@ -54,16 +55,25 @@ def sample_ideals(n: int, d: int, distribution: str, polarization: float,
     return base
 
 
-def sample_information(n: int, mean: float, concentration: float,
-                       rng: np.random.Generator) -> np.ndarray:
+def sample_information(
+    n: int, mean: float, concentration: float, rng: np.random.Generator
+) -> np.ndarray:
     """q_i ~ Beta(mean k, (1 - mean) k); degenerate at the ends of [0, 1]."""
     if mean <= 0.0 or mean >= 1.0:
         return np.full(n, float(mean))
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=n)
 
 
-def sample(n: int, d: int, distribution: str, polarization: float, info_mean: float,
-           info_concentration: float, aspiration: float, rng: np.random.Generator) -> Electorate:
+def sample(
+    n: int,
+    d: int,
+    distribution: str,
+    polarization: float,
+    info_mean: float,
+    info_concentration: float,
+    aspiration: float,
+    rng: np.random.Generator,
+) -> Electorate:
     ideals = sample_ideals(n, d, distribution, polarization, rng)
     info = sample_information(n, info_mean, info_concentration, rng)
     perceived = np.full(n, float(aspiration))
@@ -76,8 +86,13 @@ def policy_utility(ideals: np.ndarray, policy: np.ndarray) -> np.ndarray:
     return -np.einsum("ij,ij->i", diff, diff) / ideals.shape[1]
 
 
-def perceived_signal(utility: np.ndarray, information: np.ndarray, visible_signal: float,
-                     noise_sd: float, rng: np.random.Generator) -> np.ndarray:
+def perceived_signal(
+    utility: np.ndarray,
+    information: np.ndarray,
+    visible_signal: float,
+    noise_sd: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """s_i = q_i u_i + (1 - q_i) S + eps_i."""
     signal = information * (utility - visible_signal) + visible_signal
     if noise_sd > 0:

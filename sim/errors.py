@@ -55,6 +55,9 @@ class ConfigError(InstalignError):
         if self.source:
             return self
         return ConfigError(
-            self.detail, source=source, path=self.path, allowed=self.allowed,
+            self.detail,
+            source=source,
+            path=self.path,
+            allowed=self.allowed,
             suggestion=self.suggestion,
         )

@@ -35,25 +35,32 @@ class InstitutionModel(mesa.Model):
         d = config["world.dimensions"]
         self.effort = EffortModel.from_config(config)
         self.electorate = electorate.sample(
-            config["electorate.n_voters"], d, config["electorate.distribution"],
-            config["electorate.polarization"], config["electorate.information"],
-            config["electorate.information_concentration"], config["electorate.aspiration"],
-            self.rng)
+            config["electorate.n_voters"],
+            d,
+            config["electorate.distribution"],
+            config["electorate.polarization"],
+            config["electorate.information"],
+            config["electorate.information_concentration"],
+            config["electorate.aspiration"],
+            self.rng,
+        )
         self.welfare_optimum = self.electorate.centroid()
         self.world = WorldState(mandate=np.zeros(d), implemented=np.zeros(d))
         self.components = [cls(self) for cls in COMPONENTS if cls.enabled(config)]
         self.metric_values: dict[str, float] = dict.fromkeys(METRICS, float("nan"))
         self.datacollector = mesa.DataCollector(
-            model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}})
+            model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}}
+        )
         self._collect()
-        self.schedule_recurring(self._collect, Schedule(interval=1, start=1),
-                                priority=Priority.LOW)
+        self.schedule_recurring(self._collect, Schedule(interval=1, start=1), priority=Priority.LOW)
 
     def component(self, name: str):
         """The enabled component called `name`, or None."""
         return next((c for c in self.components if c.name == name), None)
 
     def step(self) -> None:
+        self.world.actions = []
+        self.world.harm = 0.0
         for comp in self.components:
             comp.step()
 

@@ -21,7 +21,7 @@ class RunResult:
     config: Config
     seed: int
     steps: int
-    series: pd.DataFrame          # one row per collected step (step 0 = initial state)
+    series: pd.DataFrame  # one row per collected step (step 0 = initial state)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -31,34 +31,47 @@ class RunResult:
     def summary(self) -> dict[str, dict[str, float]]:
         """Final value and time mean (over steps 1..n) of every metric."""
         body = self.series[self.series["step"] > 0] if len(self.series) > 1 else self.series
-        return {m: {"final": float(self.series[m].iloc[-1]), "mean": float(body[m].mean())}
-                for m in METRICS}
+        return {
+            m: {"final": float(self.series[m].iloc[-1]), "mean": float(body[m].mean())}
+            for m in METRICS
+        }
 
     def provenance(self) -> dict[str, Any]:
-        return {"scenario": self.config.id, "source": self.config.source, "seed": self.seed,
-                "steps": self.steps, "overrides": dict(self.config.overrides),
-                "parameters": {k: _jsonable(v) for k, v in self.config.values.items()},
-                **code_version()}
+        return {
+            "scenario": self.config.id,
+            "source": self.config.source,
+            "seed": self.seed,
+            "steps": self.steps,
+            "overrides": dict(self.config.overrides),
+            "parameters": {k: _jsonable(v) for k, v in self.config.values.items()},
+            **code_version(),
+        }
 
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.config.id, "seed": self.seed, "steps": self.steps,
-                "metrics": self.summary(), "provenance": self.provenance()}
+        return {
+            "scenario": self.config.id,
+            "seed": self.seed,
+            "steps": self.steps,
+            "metrics": self.summary(),
+            "provenance": self.provenance(),
+        }
 
     def write(self, path: Path) -> Path:
         """Write the time series as Parquet (provenance in the file metadata) or CSV (with a
         `.provenance.json` beside it)."""
         path = Path(path)
         if path.suffix not in (".parquet", ".csv"):
-            raise ConfigError("output must end in .parquet or .csv", source="--out",
-                              path=str(path))
+            raise ConfigError("output must end in .parquet or .csv", source="--out", path=str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps(self.provenance(), sort_keys=True)
         if path.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
+
             table = pa.Table.from_pandas(self.series, preserve_index=False)
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                                   b"instalign": meta.encode()})
+            table = table.replace_schema_metadata(
+                {**(table.schema.metadata or {}), b"instalign": meta.encode()}
+            )
             pq.write_table(table, path, compression="zstd")
         else:
             self.series.to_csv(path, index=False)

@@ -73,8 +73,16 @@ class Config:
         for path, value in overrides.items():
             values[path] = _validate(path, value, source)
         merged = {**self.overrides, **overrides}
-        return Config(self.id, self.description, Frozen(values), self.references,
-                      self.assumptions, self.limitations, self.source, Frozen(merged))
+        return Config(
+            self.id,
+            self.description,
+            Frozen(values),
+            self.references,
+            self.assumptions,
+            self.limitations,
+            self.source,
+            Frozen(merged),
+        )
 
     def changed(self) -> dict[str, Any]:
         """Parameters whose value differs from the declared default."""
@@ -117,15 +125,18 @@ def flatten(data: Mapping[str, Any], source: str, prefix: str = "") -> dict[str,
     for key, value in data.items():
         path = f"{prefix}{key}"
         if not isinstance(key, str):
-            raise ConfigError(f"keys must be names, got {key!r}", source=source, path=prefix or None)
+            raise ConfigError(
+                f"keys must be names, got {key!r}", source=source, path=prefix or None
+            )
         if path in PARAMS:
             flat[path] = value
         elif isinstance(value, Mapping) and any(p.startswith(path + ".") for p in PARAMS):
             flat.update(flatten(value, source, path + "."))
         else:
             names = list(PARAMS) + PARAMS.sections() + ([] if prefix else list(META_KEYS))
-            raise ConfigError("unknown parameter", source=source, path=path,
-                              suggestion=closest(path, names))
+            raise ConfigError(
+                "unknown parameter", source=source, path=path, suggestion=closest(path, names)
+            )
     return flat
 
 
@@ -153,15 +164,22 @@ def from_mapping(data: Any, source: str) -> Config:
     body = {k: v for k, v in data.items() if k not in META_KEYS}
     sid = meta.get("id")
     if not isinstance(sid, str) or not ID_RE.match(sid):
-        raise ConfigError(f"invalid or missing id {sid!r}", source=source, path="id",
-                          allowed="lower_snake name with a version, e.g. my_scenario-v1")
+        raise ConfigError(
+            f"invalid or missing id {sid!r}",
+            source=source,
+            path="id",
+            allowed="lower_snake name with a version, e.g. my_scenario-v1",
+        )
     values = PARAMS.defaults()
     for path, value in flatten(body, source).items():
         values[path] = _validate(path, value, source)
-    lists = {k: tuple(_as_str_list(meta.get(k, []), source, k))
-             for k in ("references", "assumptions", "limitations")}
-    return Config(sid, str(meta.get("description", "")).strip(), Frozen(values),
-                  source=source, **lists)
+    lists = {
+        k: tuple(_as_str_list(meta.get(k, []), source, k))
+        for k in ("references", "assumptions", "limitations")
+    }
+    return Config(
+        sid, str(meta.get("description", "")).strip(), Frozen(values), source=source, **lists
+    )
 
 
 def _as_str_list(value: Any, source: str, key: str) -> list[str]:
@@ -180,8 +198,9 @@ def discover(folder: Path | None = None) -> dict[str, Path]:
         data = read_yaml(path)
         sid = data.get("id") if isinstance(data, Mapping) else None
         if sid in found:
-            raise ConfigError(f"duplicate scenario id {sid!r} (also in {found[sid]})",
-                              source=str(path), path="id")
+            raise ConfigError(
+                f"duplicate scenario id {sid!r} (also in {found[sid]})", source=str(path), path="id"
+            )
         if sid is not None:
             found[sid] = path
     return found
@@ -195,9 +214,12 @@ def load(ref: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> 
     else:
         known = discover()
         if ref_s not in known:
-            raise ConfigError(f"unknown scenario '{ref_s}'", source="scenario",
-                              allowed="see `instalign scenarios`",
-                              suggestion=closest(ref_s, known))
+            raise ConfigError(
+                f"unknown scenario '{ref_s}'",
+                source="scenario",
+                allowed="see `instalign scenarios`",
+                suggestion=closest(ref_s, known),
+            )
         path = known[ref_s]
     config = from_mapping(read_yaml(path), str(path))
     return config.with_overrides(overrides) if overrides else config
@@ -210,13 +232,17 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
         path, sep, raw = item.partition("=")
         path = path.strip()
         if not sep or not path or " " in path:
-            raise ConfigError(f"bad override {item!r}", source="--set",
-                              allowed="path=value, e.g. electorate.information=0.3")
+            raise ConfigError(
+                f"bad override {item!r}",
+                source="--set",
+                allowed="path=value, e.g. electorate.information=0.3",
+            )
         try:
             out[path] = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
-            raise ConfigError(f"value {raw!r} is not valid YAML", source="--set",
-                              path=path) from None
+            raise ConfigError(
+                f"value {raw!r} is not valid YAML", source="--set", path=path
+            ) from None
         PARAMS.lookup(path, "--set")
     return out
 

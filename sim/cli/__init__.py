@@ -14,8 +14,12 @@ import typer
 
 from sim.errors import InstalignError
 
-app = typer.Typer(help="instalign: agent-based simulator of institutional alignment failures.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="instalign: agent-based simulator of institutional alignment failures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
     importlib.import_module(f"{__name__}.{_mod}").register(app)

@@ -37,8 +37,13 @@ def run(
         payload.pop("provenance")
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table("metric", "final", "mean", "unit",
-                  title=f"{result.scenario}  seed={result.seed}  steps={result.steps}")
+    table = Table(
+        "metric",
+        "final",
+        "mean",
+        "unit",
+        title=f"{result.scenario}  seed={result.seed}  steps={result.steps}",
+    )
     for name, stats in result.summary().items():
         table.add_row(name, f"{stats['final']:.4g}", f"{stats['mean']:.4g}", METRICS[name].unit)
     console = Console()

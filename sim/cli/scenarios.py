@@ -23,8 +23,13 @@ def scenarios(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     rows = []
     for sid, path in discover().items():
         cfg = from_mapping(read_yaml(path), str(path))
-        rows.append({"id": sid, "description": cfg.description.splitlines()[0] if
-                     cfg.description else "", "file": str(path)})
+        rows.append(
+            {
+                "id": sid,
+                "description": cfg.description.splitlines()[0] if cfg.description else "",
+                "file": str(path),
+            }
+        )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -40,21 +45,46 @@ def describe(
 ) -> None:
     """Every parameter of a scenario: value, default, range, unit and description."""
     cfg = load(scenario)
-    rows = [{"path": k, "value": _format(cfg[k]), "default": _format(p.default),
-             "allowed": p.allowed(), "unit": p.unit, "description": p.description}
-            for k, p in PARAMS.items()]
+    rows = [
+        {
+            "path": k,
+            "value": _format(cfg[k]),
+            "default": _format(p.default),
+            "allowed": p.allowed(),
+            "unit": p.unit,
+            "description": p.description,
+        }
+        for k, p in PARAMS.items()
+    ]
     if as_json:
-        typer.echo(json.dumps({"id": cfg.id, "description": cfg.description,
-                               "references": list(cfg.references), "parameters": rows}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "id": cfg.id,
+                    "description": cfg.description,
+                    "references": list(cfg.references),
+                    "parameters": rows,
+                },
+                indent=2,
+            )
+        )
         return
     console = Console()
     console.print(f"[bold]{cfg.id}[/bold]  ({cfg.source})\n{cfg.description}")
-    table = Table("parameter", "value", "default", "allowed", "unit", "description",
-                  show_lines=False)
+    table = Table(
+        "parameter", "value", "default", "allowed", "unit", "description", show_lines=False
+    )
     for r in rows:
         style = "bold" if r["value"] != r["default"] else None
-        table.add_row(r["path"], r["value"], r["default"], r["allowed"], r["unit"],
-                      r["description"], style=style)
+        table.add_row(
+            r["path"],
+            r["value"],
+            r["default"],
+            r["allowed"],
+            r["unit"],
+            r["description"],
+            style=style,
+        )
     console.print(table)
     for ref in cfg.references:
         console.print(f"  - {ref}")

@@ -3,7 +3,7 @@
 import importlib
 import pkgutil
 
-from sim.components.base import Component, Metric, WorldState
+from sim.components.base import ActionBatch, Component, Metric, WorldState
 
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _mod != "base":
@@ -20,4 +20,4 @@ def _all(cls):
 COMPONENTS: tuple[type[Component], ...] = tuple(sorted(_all(Component), key=lambda c: c.order))
 METRICS: dict[str, Metric] = {m.name: m for c in COMPONENTS for m in c.metrics}
 
-__all__ = ["COMPONENTS", "METRICS", "Component", "Metric", "WorldState"]
+__all__ = ["COMPONENTS", "METRICS", "ActionBatch", "Component", "Metric", "WorldState"]

@@ -24,13 +24,35 @@ class Metric:
 
 
 @dataclass
+class ActionBatch:
+    """Actions taken this step by one kind of actor (bureaucrats, AI agents), as arrays.
+
+    Producers fill everything but `caught`; the oversight component fills `caught` (and
+    `flagged_by`, the index of the first layer that flagged each action, -1 for none).
+    Producers read `caught` at their next step to apply sanctions.
+    """
+
+    producer: str  # name of the component that owns the actors
+    actor: np.ndarray  # (A,) int: the actor's Mesa unique_id
+    deviation: np.ndarray  # (A,) float >= 0: distance from the mandate / safe policy
+    harmful: np.ndarray  # (A,) bool: ground-truth misbehaviour
+    capability: np.ndarray  # (A,) float: actor capability (monitors find it harder)
+    caught: np.ndarray | None = None
+    flagged_by: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.actor.shape[0])
+
+
+@dataclass
 class WorldState:
     """What flows between components within a step."""
 
-    mandate: np.ndarray                  # the elected policy (what the principal asked for)
-    implemented: np.ndarray              # the policy actually carried out
-    visible_effort: float = 0.0          # the incumbent's visible-effort share v
-    harm: float = 0.0                    # welfare lost below the incumbent this step (H)
+    mandate: np.ndarray  # the elected policy (what the principal asked for)
+    implemented: np.ndarray  # the policy actually carried out
+    visible_effort: float = 0.0  # the incumbent's visible-effort share v
+    harm: float = 0.0  # welfare lost below the incumbent this step (H)
+    actions: list[ActionBatch] = field(default_factory=list)  # cleared at each step's start
     extra: dict = field(default_factory=dict)  # component-to-component signals, by name
 
 

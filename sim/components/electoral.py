@@ -24,17 +24,32 @@ class Electoral(Component):
     references = ("Downs 1957", "Laver & Sergenti 2011", "Barro 1973", "Ferejohn 1986")
     order = 10
     metrics = (
-        Metric("mandate_distance", "policy units", "Distance of the mandate from the "
-               "welfare-optimal point (the voters' mean ideal point)."),
-        Metric("platform_eccentricity", "policy units", "Mean distance of the politicians' "
-               "platforms from the voters' mean ideal point."),
+        Metric(
+            "mandate_distance",
+            "policy units",
+            "Distance of the mandate from the "
+            "welfare-optimal point (the voters' mean ideal point).",
+        ),
+        Metric(
+            "platform_eccentricity",
+            "policy units",
+            "Mean distance of the politicians' platforms from the voters' mean ideal point.",
+        ),
         Metric("visible_effort_share", "share", "Incumbent's share of effort on visible work."),
-        Metric("kl_from_base", "nats", "KL of the incumbent's last best-of-n selection from its "
-               "base proposal distribution (0 for Laver rules)."),
-        Metric("incumbent_turnover", "elections", "1 when an election this step replaced the "
-               "incumbent, else 0."),
-        Metric("incumbent_vote_share", "share", "Incumbent's share of the vote at the last "
-               "election."),
+        Metric(
+            "kl_from_base",
+            "nats",
+            "KL of the incumbent's last best-of-n selection from its "
+            "base proposal distribution (0 for Laver rules).",
+        ),
+        Metric(
+            "incumbent_turnover",
+            "elections",
+            "1 when an election this step replaced the incumbent, else 0.",
+        ),
+        Metric(
+            "incumbent_vote_share", "share", "Incumbent's share of the vote at the last election."
+        ),
     )
 
     def __init__(self, model) -> None:
@@ -44,20 +59,26 @@ class Electoral(Component):
         names = cfg["politicians.strategy"]
         names = [names] * n if isinstance(names, str) else [names[i % len(names)] for i in range(n)]
         spread, v0 = cfg["politicians.initial_spread"], cfg["politicians.initial_visible_effort"]
-        self.politicians = [Politician(model, i, names[i], spread * rng.standard_normal(d), v0)
-                            for i in range(n)]
+        self.politicians = [
+            Politician(model, i, names[i], spread * rng.standard_normal(d), v0) for i in range(n)
+        ]
         self.needs_support = bool(NEEDS_SUPPORT & set(names))
-        self.pollster = Pollster(model, cfg["politicians.optimization_pressure"],
-                                 cfg["politicians.poll_size"], cfg["politicians.effort_step"])
+        self.pollster = Pollster(
+            model,
+            cfg["politicians.optimization_pressure"],
+            cfg["politicians.poll_size"],
+            cfg["politicians.effort_step"],
+        )
         self.incumbent: int | None = None
         self.turnover = 0
         self.vote_share = float("nan")
         self.hold_election()
         self.turnover = 0
-        model.schedule_recurring(self.hold_election,
-                                 Schedule(interval=cfg["elections.interval"],
-                                          start=cfg["elections.interval"]),
-                                 priority=Priority.DEFAULT)
+        model.schedule_recurring(
+            self.hold_election,
+            Schedule(interval=cfg["elections.interval"], start=cfg["elections.interval"]),
+            priority=Priority.DEFAULT,
+        )
 
     def platforms(self) -> np.ndarray:
         return np.stack([p.platform for p in self.politicians])
@@ -69,8 +90,14 @@ class Electoral(Component):
             shares, centroids = voting.support(model.electorate.ideals, platforms)
         else:
             shares, centroids = np.zeros(len(platforms)), platforms
-        ctx = CampaignContext(platforms, shares, centroids, model.config["politicians.step_size"],
-                              model.rng, self.pollster)
+        ctx = CampaignContext(
+            platforms,
+            shares,
+            centroids,
+            model.config["politicians.step_size"],
+            model.rng,
+            self.pollster,
+        )
         for pol in self.politicians:  # fixed order: every rule sees the same snapshot
             pol.adapt(ctx)
         inc = self.politicians[self.incumbent]
@@ -83,13 +110,18 @@ class Electoral(Component):
         model, cfg = self.model, self.model.config
         ideals, platforms = model.electorate.ideals, self.platforms()
         if cfg["elections.rule"] == "retrospective" and self.incumbent is not None:
-            winner, shares = voting.retrospective(ideals, platforms, self.incumbent,
-                                                  float(model.electorate.approval.mean()),
-                                                  cfg["elections.approval_cutoff"])
+            winner, shares = voting.retrospective(
+                ideals,
+                platforms,
+                self.incumbent,
+                float(model.electorate.approval.mean()),
+                cfg["elections.approval_cutoff"],
+            )
         else:
             valence = model.electorate.perceived - cfg["electorate.aspiration"]
-            winner, shares = voting.plurality(ideals, platforms, self.incumbent, valence,
-                                              cfg["elections.valence_weight"])
+            winner, shares = voting.plurality(
+                ideals, platforms, self.incumbent, valence, cfg["elections.valence_weight"]
+            )
         self.turnover = int(self.incumbent is not None and winner != self.incumbent)
         if self.turnover:  # a new government starts without a record
             model.electorate.perceived[:] = cfg["electorate.aspiration"]
@@ -103,7 +135,9 @@ class Electoral(Component):
         centre = self.model.welfare_optimum
         out = {
             "mandate_distance": float(np.linalg.norm(self.model.world.mandate - centre)),
-            "platform_eccentricity": float(np.linalg.norm(self.platforms() - centre, axis=1).mean()),
+            "platform_eccentricity": float(
+                np.linalg.norm(self.platforms() - centre, axis=1).mean()
+            ),
             "visible_effort_share": float(self.model.world.visible_effort),
             "kl_from_base": float(self.politicians[self.incumbent].last_kl),
             "incumbent_turnover": float(self.turnover),

@@ -20,29 +20,46 @@ class Opinion(Component):
     metrics = (
         Metric("welfare", "utility", "Mean true voter utility u_i."),
         Metric("approval", "share", "Mean voter approval of the incumbent."),
-        Metric("goodhart_gap", "sd", "Approval minus welfare, each as change from the run's "
-               "baseline (step 0) in units of its cross-voter sd at baseline."),
+        Metric(
+            "goodhart_gap",
+            "sd",
+            "Approval minus welfare, each as change from the run's "
+            "baseline (step 0) in units of its cross-voter sd at baseline.",
+        ),
     )
 
     def __init__(self, model) -> None:
         super().__init__(model)
         self.observe(first=True)
         u, a = self.utility, model.electorate.approval
-        self.base = (float(u.mean()), max(float(u.std()), 1e-12),
-                     float(a.mean()), max(float(a.std()), 1e-12))
+        self.base = (
+            float(u.mean()),
+            max(float(u.std()), 1e-12),
+            float(a.mean()),
+            max(float(a.std()), 1e-12),
+        )
 
     def observe(self, first: bool = False) -> None:
         model, cfg, world = self.model, self.model.config, self.model.world
         voters = model.electorate
-        self.utility = (el.policy_utility(voters.ideals, world.implemented)
-                        + model.effort.welfare(world.visible_effort) - world.harm)
-        signal = el.perceived_signal(self.utility, voters.information,
-                                     model.effort.signal(world.visible_effort),
-                                     cfg["electorate.perception_noise"], model.rng)
-        voters.perceived[:] = signal if first else el.smooth(voters.perceived, signal,
-                                                             cfg["electorate.memory"])
-        voters.approval[:] = el.approval(voters.perceived, cfg["electorate.approval_sensitivity"],
-                                         cfg["electorate.aspiration"])
+        self.utility = (
+            el.policy_utility(voters.ideals, world.implemented)
+            + model.effort.welfare(world.visible_effort)
+            - world.harm
+        )
+        signal = el.perceived_signal(
+            self.utility,
+            voters.information,
+            model.effort.signal(world.visible_effort),
+            cfg["electorate.perception_noise"],
+            model.rng,
+        )
+        voters.perceived[:] = (
+            signal if first else el.smooth(voters.perceived, signal, cfg["electorate.memory"])
+        )
+        voters.approval[:] = el.approval(
+            voters.perceived, cfg["electorate.approval_sensitivity"], cfg["electorate.aspiration"]
+        )
 
     def step(self) -> None:
         self.observe()
@@ -51,5 +68,8 @@ class Opinion(Component):
         w0, sw, a0, sa = self.base
         welfare = float(self.utility.mean())
         approval = float(np.mean(self.model.electorate.approval))
-        return {"welfare": welfare, "approval": approval,
-                "goodhart_gap": (approval - a0) / sa - (welfare - w0) / sw}
+        return {
+            "welfare": welfare,
+            "approval": approval,
+            "goodhart_gap": (approval - a0) / sa - (welfare - w0) / sw,
+        }

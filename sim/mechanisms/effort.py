@@ -31,8 +31,11 @@ class EffortModel:
 
     def welfare(self, v: np.ndarray | float) -> np.ndarray | float:
         """G(v): true welfare from spending share v on visible work."""
-        return (self.substantive_return * (1.0 - v) + self.communication_return * v
-                - self.crowd_out * v**2)
+        return (
+            self.substantive_return * (1.0 - v)
+            + self.communication_return * v
+            - self.crowd_out * v**2
+        )
 
     def signal(self, v: np.ndarray | float) -> np.ndarray | float:
         """S(v): visible signal that raises perceived performance."""
@@ -47,5 +50,9 @@ class EffortModel:
 
     @classmethod
     def from_config(cls, config) -> EffortModel:
-        return cls(config["effort.substantive_return"], config["effort.communication_return"],
-                   config["effort.crowd_out"], config["effort.visibility"])
+        return cls(
+            config["effort.substantive_return"],
+            config["effort.communication_return"],
+            config["effort.crowd_out"],
+            config["effort.visibility"],
+        )

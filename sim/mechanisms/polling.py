@@ -17,12 +17,21 @@ from sim.electorate import Electorate, approval
 from sim.mechanisms.effort import EffortModel
 
 
-def poll_approval(electorate: Electorate, sample: np.ndarray, platforms: np.ndarray,
-                  visible: np.ndarray, effort: EffortModel, harm: float, noise_sd: float,
-                  memory: float, sensitivity: float, aspiration: float,
-                  rng: np.random.Generator) -> np.ndarray:
+def poll_approval(
+    electorate: Electorate,
+    sample: np.ndarray,
+    platforms: np.ndarray,
+    visible: np.ndarray,
+    effort: EffortModel,
+    harm: float,
+    noise_sd: float,
+    memory: float,
+    sensitivity: float,
+    aspiration: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Mean predicted approval of each of n proposals, shape (n,), over the sampled voters."""
-    x = electorate.ideals[sample]                                  # (m, d)
+    x = electorate.ideals[sample]  # (m, d)
     d = x.shape[1]
     sq = (x * x).sum(axis=1)[None, :] - 2.0 * platforms @ x.T + (platforms**2).sum(axis=1)[:, None]
     utility = -sq / d + (effort.welfare(visible) - harm)[:, None]  # (n, m)

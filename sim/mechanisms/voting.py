@@ -14,8 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def nearest(ideals: np.ndarray, platforms: np.ndarray, bonus: np.ndarray | None = None,
-            bonus_for: int | None = None) -> np.ndarray:
+def nearest(
+    ideals: np.ndarray,
+    platforms: np.ndarray,
+    bonus: np.ndarray | None = None,
+    bonus_for: int | None = None,
+) -> np.ndarray:
     """Each voter's preferred candidate: argmax_k of -||x - p_k||^2 / d (+ bonus for one k)."""
     d = ideals.shape[1]
     best = np.zeros(ideals.shape[0], dtype=np.int64)
@@ -37,14 +41,20 @@ def support(ideals: np.ndarray, platforms: np.ndarray) -> tuple[np.ndarray, np.n
     choice = nearest(ideals, platforms)
     k, d = platforms.shape
     counts = np.bincount(choice, minlength=k).astype(float)
-    sums = np.stack([np.bincount(choice, weights=ideals[:, j], minlength=k) for j in range(d)],
-                    axis=1)
+    sums = np.stack(
+        [np.bincount(choice, weights=ideals[:, j], minlength=k) for j in range(d)], axis=1
+    )
     centroids = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], platforms)
     return counts / ideals.shape[0], centroids
 
 
-def plurality(ideals: np.ndarray, platforms: np.ndarray, incumbent: int | None,
-              valence: np.ndarray | None, valence_weight: float) -> tuple[int, np.ndarray]:
+def plurality(
+    ideals: np.ndarray,
+    platforms: np.ndarray,
+    incumbent: int | None,
+    valence: np.ndarray | None,
+    valence_weight: float,
+) -> tuple[int, np.ndarray]:
     """Winner and vote shares of a spatial plurality election with incumbent valence."""
     bonus = None if valence is None or incumbent is None else valence_weight * valence
     choice = nearest(ideals, platforms, bonus, incumbent)
@@ -52,8 +62,9 @@ def plurality(ideals: np.ndarray, platforms: np.ndarray, incumbent: int | None,
     return int(np.argmax(shares)), shares
 
 
-def retrospective(ideals: np.ndarray, platforms: np.ndarray, incumbent: int,
-                  mean_approval: float, cutoff: float) -> tuple[int, np.ndarray]:
+def retrospective(
+    ideals: np.ndarray, platforms: np.ndarray, incumbent: int, mean_approval: float, cutoff: float
+) -> tuple[int, np.ndarray]:
     """Re-elect the incumbent if mean approval >= cutoff, else the strongest challenger."""
     shares = support(ideals, platforms)[0]
     if mean_approval >= cutoff or platforms.shape[0] == 1:

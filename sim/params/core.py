@@ -65,15 +65,21 @@ class Param:
             if self.item is None:
                 raise ConfigError("list parameter has no item validator", path=self.path)
             return self.item(value, self.path)
-        check = {"int": _as_int, "float": _as_float, "bool": _as_bool, "str": _as_str,
-                 "choice": self._as_choice}[self.kind]
+        check = {
+            "int": _as_int,
+            "float": _as_float,
+            "bool": _as_bool,
+            "str": _as_str,
+            "choice": self._as_choice,
+        }[self.kind]
         value = check(value, self)
         if self.kind in ("int", "float"):
             if (self.low is not None and value < self.low) or (
                 self.high is not None and value > self.high
             ):
-                raise ConfigError(f"value {value!r} is out of range", path=self.path,
-                                  allowed=self.allowed())
+                raise ConfigError(
+                    f"value {value!r} is out of range", path=self.path, allowed=self.allowed()
+                )
         return value
 
     def _as_choice(self, value: Any, _: Param) -> Any:
@@ -85,8 +91,12 @@ class Param:
 
     def _one_choice(self, value: Any) -> str:
         if not isinstance(value, str) or value not in self.choices:
-            raise ConfigError(f"unknown value {value!r}", path=self.path, allowed=self.allowed(),
-                              suggestion=closest(str(value), self.choices))
+            raise ConfigError(
+                f"unknown value {value!r}",
+                path=self.path,
+                allowed=self.allowed(),
+                suggestion=closest(str(value), self.choices),
+            )
         return value
 
 
@@ -95,8 +105,9 @@ def _num(x: float) -> str:
 
 
 def _type_error(value: Any, p: Param) -> ConfigError:
-    return ConfigError(f"expected {p.kind}, got {type(value).__name__} {value!r}", path=p.path,
-                       allowed=p.allowed())
+    return ConfigError(
+        f"expected {p.kind}, got {type(value).__name__} {value!r}", path=p.path, allowed=p.allowed()
+    )
 
 
 def _as_int(value: Any, p: Param) -> int:
@@ -156,8 +167,9 @@ class Registry(Mapping[str, Param]):
         """The parameter at `path`, or a ConfigError that names the closest valid path."""
         if path in self._params:
             return self._params[path]
-        raise ConfigError("unknown parameter", source=source, path=path,
-                          suggestion=closest(path, self._params))
+        raise ConfigError(
+            "unknown parameter", source=source, path=path, suggestion=closest(path, self._params)
+        )
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.validate(p.default) for k, p in self._params.items()}

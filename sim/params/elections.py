@@ -2,14 +2,32 @@
 
 from sim.params.core import declare
 
-declare("elections.interval", "int", 20, "Steps between elections.", unit="steps",
-        low=1, high=100_000)
-declare("elections.rule", "choice", "plurality",
-        "plurality: spatial vote with perceived valence; retrospective: re-elect the incumbent "
-        "if mean approval clears the cutoff.", choices=("plurality", "retrospective"))
-declare("elections.approval_cutoff", "float", 0.5,
-        "Retrospective rule: approval the incumbent needs to be re-elected.", unit="share",
-        low=0.0, high=1.0)
-declare("elections.valence_weight", "float", 1.0,
-        "Plurality rule: weight of the incumbent's perceived performance in voters' utility.",
-        unit="1", low=0.0, high=10.0)
+declare(
+    "elections.interval", "int", 20, "Steps between elections.", unit="steps", low=1, high=100_000
+)
+declare(
+    "elections.rule",
+    "choice",
+    "plurality",
+    "plurality: spatial vote with perceived valence; retrospective: re-elect the incumbent "
+    "if mean approval clears the cutoff.",
+    choices=("plurality", "retrospective"),
+)
+declare(
+    "elections.approval_cutoff",
+    "float",
+    0.5,
+    "Retrospective rule: approval the incumbent needs to be re-elected.",
+    unit="share",
+    low=0.0,
+    high=1.0,
+)
+declare(
+    "elections.valence_weight",
+    "float",
+    1.0,
+    "Plurality rule: weight of the incumbent's perceived performance in voters' utility.",
+    unit="1",
+    low=0.0,
+    high=10.0,
+)

@@ -3,7 +3,20 @@
 from sim.params.core import declare
 
 declare("steps", "int", 200, "Number of model steps to run.", unit="steps", low=1, high=1_000_000)
-declare("seed", "int", 0, "Master seed of the run's single injected RNG (numpy SeedSequence).",
-        low=0, high=2**63 - 1)
-declare("world.dimensions", "int", 2, "Dimensions of the continuous policy space.",
-        unit="dimensions", low=1, high=5)
+declare(
+    "seed",
+    "int",
+    0,
+    "Master seed of the run's single injected RNG (numpy SeedSequence).",
+    low=0,
+    high=2**63 - 1,
+)
+declare(
+    "world.dimensions",
+    "int",
+    2,
+    "Dimensions of the continuous policy space.",
+    unit="dimensions",
+    low=1,
+    high=5,
+)

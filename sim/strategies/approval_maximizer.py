@@ -17,15 +17,19 @@ class ApprovalMaximizer(Strategy):
     name = "approval_maximizer"
     observes = "a poll of sampled voters' approval"
     stochastic = True
-    references = ("Gao, Schulman & Hilton 2022, arXiv:2210.10760",
-                  "Stiennon et al. 2020, NeurIPS, app. G.3", "Manheim & Garrabrant 2018")
+    references = (
+        "Gao, Schulman & Hilton 2022, arXiv:2210.10760",
+        "Stiennon et al. 2020, NeurIPS, app. G.3",
+        "Manheim & Garrabrant 2018",
+    )
 
     def adapt(self, pol, ctx) -> None:
         n, rng = ctx.pollster.pressure, ctx.rng
         d = pol.platform.shape[0]
         platforms = pol.platform + ctx.step_size * rng.standard_normal((n, d))
-        visible = np.clip(pol.visible_effort + ctx.pollster.effort_step * rng.standard_normal(n),
-                          0.0, 1.0)
+        visible = np.clip(
+            pol.visible_effort + ctx.pollster.effort_step * rng.standard_normal(n), 0.0, 1.0
+        )
         best = select(ctx.pollster.score(platforms, visible))
         pol.platform = platforms[best]
         pol.visible_effort = float(visible[best])

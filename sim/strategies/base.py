@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 class CampaignContext:
     """What politicians observe this step (computed once, vectorized, by the model)."""
 
-    platforms: np.ndarray   # (K, d) every politician's platform at the start of the step
-    shares: np.ndarray      # (K,) current proximity vote shares
-    centroids: np.ndarray   # (K, d) centroid of each party's supporters
+    platforms: np.ndarray  # (K, d) every politician's platform at the start of the step
+    shares: np.ndarray  # (K,) current proximity vote shares
+    centroids: np.ndarray  # (K, d) centroid of each party's supporters
     step_size: float
     rng: np.random.Generator
-    pollster: Any           # sim.agents.Pollster: scores proposals by polled approval
+    pollster: Any  # sim.agents.Pollster: scores proposals by polled approval
 
 
 class Strategy(Described):
