@@ -38,6 +38,8 @@ class Politician(mesa.Agent, Described):
         self.strategy = STRATEGIES[strategy]()
         self.platform = platform
         self.visible_effort = visible_effort
+        self.home_platform = platform.copy()  # its own program: the base of its proposals
+        self.home_effort = float(visible_effort)
         self.heading: np.ndarray | None = None
         self.last_share = 0.0
         self.last_kl = 0.0

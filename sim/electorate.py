@@ -18,17 +18,25 @@ informed (Downs 1957 on rational ignorance; Gao, Schulman & Hilton 2022 on proxy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass
 class Electorate:
+    """Voters as arrays. `ideals` is stored column-major (Fortran order): the loops over
+    candidates and dimensions then read contiguous memory (see sim/mechanisms/voting.py)."""
+
     ideals: np.ndarray  # (N, d) ideal points
     information: np.ndarray  # (N,) q_i in [0, 1]
     perceived: np.ndarray  # (N,) perceived performance of the incumbent
     approval: np.ndarray  # (N,) approval of the incumbent in [0, 1]
+    sq_norms: np.ndarray = field(init=False, repr=False)  # (N,) ||x_i||^2, ideals are fixed
+
+    def __post_init__(self) -> None:
+        self.ideals = np.asfortranarray(self.ideals, dtype=float)
+        self.sq_norms = np.einsum("ij,ij->i", self.ideals, self.ideals)
 
     @property
     def n(self) -> int:
@@ -37,6 +45,23 @@ class Electorate:
     def centroid(self) -> np.ndarray:
         """Welfare-optimal policy under quadratic loss: the mean ideal point."""
         return self.ideals.mean(axis=0)
+
+    def utility(self, policy: np.ndarray) -> np.ndarray:
+        """`policy_utility(ideals, policy)` from cached norms: -(||x||^2 - 2 x.p + ||p||^2) / d."""
+        lin = self.ideals @ (2.0 * np.asarray(policy, dtype=float))
+        lin -= self.sq_norms
+        lin -= float(np.dot(policy, policy))
+        return lin / self.ideals.shape[1]
+
+    def mean_utility(self, platforms: np.ndarray) -> np.ndarray:
+        """Mean over voters of -||x_i - p||^2 / d for each of K platforms, (K, d) -> (K,):
+        exactly the mean of `policy_utility`, in O(K d) from the ideal points' moments."""
+        second = float(self.sq_norms.mean())
+        p = np.atleast_2d(platforms)
+        return (
+            -(second - 2.0 * p @ self.centroid() + np.einsum("ij,ij->i", p, p))
+            / self.ideals.shape[1]
+        )
 
 
 def sample_ideals(

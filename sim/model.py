@@ -46,7 +46,10 @@ class InstitutionModel(mesa.Model):
         )
         self.welfare_optimum = self.electorate.centroid()
         self.world = WorldState(mandate=np.zeros(d), implemented=np.zeros(d))
-        self.components = [cls(self) for cls in COMPONENTS if cls.enabled(config)]
+        self.components = []  # filled in order, so a component can look up earlier ones
+        for cls in COMPONENTS:
+            if cls.enabled(config):
+                self.components.append(cls(self))
         self.metric_values: dict[str, float] = dict.fromkeys(METRICS, float("nan"))
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}}

@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     _plugins()
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="instalign", standalone_mode=False)
+        # with standalone_mode=False click *returns* the code of `typer.Exit(code)`
+        code = command.main(args=argv, prog_name="instalign", standalone_mode=False)
     except InstalignError as err:
         click.echo(f"error: {err}", err=True)
         return err.exit_code
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

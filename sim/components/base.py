@@ -21,6 +21,9 @@ class Metric:
     name: str
     unit: str
     description: str
+    # True when the metric is undefined (NaN) in some configurations of an enabled component,
+    # e.g. a drift-ledger level below the scenario's depth; its description says when.
+    may_be_nan: bool = False
 
 
 @dataclass
@@ -39,6 +42,7 @@ class ActionBatch:
     capability: np.ndarray  # (A,) float: actor capability (monitors find it harder)
     caught: np.ndarray | None = None
     flagged_by: np.ndarray | None = None
+    took_effect: np.ndarray | None = None  # (A,) bool: took effect before review (None: all)
 
     def __len__(self) -> int:
         return int(self.actor.shape[0])

@@ -13,8 +13,6 @@ from sim.components.base import Component, Metric
 from sim.mechanisms import voting
 from sim.strategies import CampaignContext
 
-NEEDS_SUPPORT = {"aggregator", "hunter", "predator"}
-
 
 class Electoral(Component):
     name = "electoral"
@@ -62,7 +60,6 @@ class Electoral(Component):
         self.politicians = [
             Politician(model, i, names[i], spread * rng.standard_normal(d), v0) for i in range(n)
         ]
-        self.needs_support = bool(NEEDS_SUPPORT & set(names))
         self.pollster = Pollster(
             model,
             cfg["politicians.optimization_pressure"],
@@ -83,23 +80,24 @@ class Electoral(Component):
     def platforms(self) -> np.ndarray:
         return np.stack([p.platform for p in self.politicians])
 
-    def step(self) -> None:
-        model = self.model
-        platforms = self.platforms()
-        if self.needs_support:
+    def context(self, with_support: bool) -> CampaignContext:
+        """What a politician observes now: platforms and, for Laver rules, vote shares and
+        supporters' centroids under proximity voting."""
+        model, platforms = self.model, self.platforms()
+        if with_support:
             shares, centroids = voting.support(model.electorate.ideals, platforms)
         else:
-            shares, centroids = np.zeros(len(platforms)), platforms
-        ctx = CampaignContext(
-            platforms,
-            shares,
-            centroids,
-            model.config["politicians.step_size"],
-            model.rng,
-            self.pollster,
-        )
-        for pol in self.politicians:  # fixed order: every rule sees the same snapshot
-            pol.adapt(ctx)
+            shares, centroids = np.full(len(platforms), np.nan), platforms
+        step = model.config["politicians.step_size"]
+        return CampaignContext(platforms, shares, centroids, step, model.rng, self.pollster)
+
+    def step(self) -> None:
+        """Politicians adapt one at a time in a random order, each seeing the vote shares left
+        by the previous move (asynchronous updating); then the incumbent governs."""
+        model = self.model
+        for i in model.rng.permutation(len(self.politicians)):
+            pol = self.politicians[i]
+            pol.adapt(self.context(pol.strategy.needs_support))
         inc = self.politicians[self.incumbent]
         if inc.strategy.name == "approval_maximizer":  # governs by polls between elections
             model.world.mandate = inc.platform.copy()

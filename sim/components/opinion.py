@@ -42,10 +42,8 @@ class Opinion(Component):
     def observe(self, first: bool = False) -> None:
         model, cfg, world = self.model, self.model.config, self.model.world
         voters = model.electorate
-        self.utility = (
-            el.policy_utility(voters.ideals, world.implemented)
-            + model.effort.welfare(world.visible_effort)
-            - world.harm
+        self.utility = voters.utility(world.implemented) + (
+            model.effort.welfare(world.visible_effort) - world.harm
         )
         signal = el.perceived_signal(
             self.utility,

@@ -10,9 +10,15 @@ The incumbent splits a unit effort budget into visible work v and substantive wo
 - Visible work helps a little at first (communication, r_c > r_s), then crowds out and harms
   welfare (the -h v^2 term): this is the *extremal* Goodhart channel, where pushing the proxy
   far leaves the region in which it tracked the goal. G peaks at v* = (r_c - r_s) / (2h).
-- S(v) always raises perceived performance: the proxy keeps rising with v.
+- S(v) always raises perceived performance: the proxy keeps rising with v. Voters read visible
+  activity as a sign of good government, but the incumbent can produce the sign without the
+  substance: the *causal* channel (intervening on the proxy does not move the goal).
 - Poll noise and perception noise make the proxy a noisy estimate of welfare: the
   *regressional* channel (anchor A2).
+
+Alignment failure: multitask distortion - rewarding the measured (visible) task starves the
+unmeasured (substantive) one, as in Holmstrom & Milgrom; with the channels above it is the
+mechanism behind the overoptimization curve of anchor A3.
 """
 
 from __future__ import annotations

@@ -6,12 +6,26 @@
 - Retrospective cutoff rule (Barro 1973; Ferejohn 1986): the incumbent is re-elected if mean
   approval clears a cutoff; otherwise the challenger with the most spatial support wins.
 
-All functions loop over candidates (few), never over voters (many).
+Alignment failure: elections are the principal's two controls over its agent - selection
+(plurality: pick the platform you prefer) and sanctioning (retrospective: fire an agent that
+performed badly). Both act on what voters *perceive*, so both inherit the proxy's flaws; the
+retrospective rule cannot discipline an incumbent that uninformed voters cannot see (D3).
+
+Everything is vectorized over voters (many); nothing loops over them.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def scores(ideals: np.ndarray, platforms: np.ndarray) -> np.ndarray:
+    """(K, N) spatial utilities -||x_i - p_k||^2 / d up to a per-voter constant
+    (-||x_i||^2 / d, the same for every candidate, so choices are unchanged)."""
+    d = ideals.shape[1]
+    u = (2.0 / d * platforms) @ ideals.T
+    u -= (np.einsum("kj,kj->k", platforms, platforms) / d)[:, None]
+    return u
 
 
 def nearest(
@@ -20,18 +34,16 @@ def nearest(
     bonus: np.ndarray | None = None,
     bonus_for: int | None = None,
 ) -> np.ndarray:
-    """Each voter's preferred candidate: argmax_k of -||x - p_k||^2 / d (+ bonus for one k)."""
-    d = ideals.shape[1]
-    best = np.zeros(ideals.shape[0], dtype=np.int64)
-    best_u = np.full(ideals.shape[0], -np.inf)
-    for k, platform in enumerate(platforms):
-        diff = ideals - platform
-        u = -np.einsum("ij,ij->i", diff, diff) / d
-        if bonus is not None and k == bonus_for:
-            u += bonus
-        better = u > best_u
-        best[better] = k
-        best_u[better] = u[better]
+    """Each voter's preferred candidate: argmax_k of -||x - p_k||^2 / d (+ bonus for one k).
+    Ties go to the lower index. Loops over candidates (few), vectorized over voters."""
+    u = scores(ideals, platforms)
+    if bonus is not None and bonus_for is not None:
+        u[bonus_for] += bonus
+    best = np.zeros(ideals.shape[0], dtype=np.intp)
+    best_u = u[0].copy()
+    for k in range(1, u.shape[0]):
+        np.copyto(best, k, where=u[k] > best_u)
+        np.maximum(best_u, u[k], out=best_u)
     return best
 
 

@@ -1,10 +1,15 @@
 """Approval maximizer: best-of-n search over platform and effort moves, scored by a poll
 (Gao, Schulman & Hilton 2022; Stiennon et al. 2020). n = politicians.optimization_pressure.
 
-Proposals come from a base distribution pi_0 around the current position:
-platform + N(0, step^2 I), visible effort + N(0, effort_step^2) clipped to [0, 1]. Each is
-scored by polled approval (the proxy); the best is taken. With n = 1 the politician drifts
-as pi_0 does; larger n optimizes the proxy harder, at KL = log n - (n-1)/n nats from pi_0.
+Alignment failure: proxy optimization (Goodhart). The politician optimizes polled approval, a
+proxy of voters' welfare that is only as good as voters' information.
+
+The base distribution pi_0 is the politician's own program plus exploration: platform
+home + N(0, step^2 I), visible effort home_v + N(0, effort_step^2) clipped to [0, 1]. Each step
+the politician draws n proposals from pi_0, scores each by polled approval (the proxy) and
+enacts the best. pi_0 is fixed (Gao et al.'s setting: best-of-n against a fixed initial
+policy), so every step's choice, and the stationary policy, is exactly
+KL = log n - (n-1)/n nats from pi_0 (anchor A1). With n = 1 the politician acts as pi_0 does.
 """
 
 import numpy as np
@@ -23,14 +28,18 @@ class ApprovalMaximizer(Strategy):
         "Manheim & Garrabrant 2018",
     )
 
+    @staticmethod
+    def propose(pol, n: int, step_size: float, effort_step: float, rng: np.random.Generator):
+        """n proposals (platforms (n, d), visible-effort shares (n,)) drawn from pi_0."""
+        d = pol.home_platform.shape[0]
+        platforms = pol.home_platform + step_size * rng.standard_normal((n, d))
+        visible = np.clip(pol.home_effort + effort_step * rng.standard_normal(n), 0.0, 1.0)
+        return platforms, visible
+
     def adapt(self, pol, ctx) -> None:
-        n, rng = ctx.pollster.pressure, ctx.rng
-        d = pol.platform.shape[0]
-        platforms = pol.platform + ctx.step_size * rng.standard_normal((n, d))
-        visible = np.clip(
-            pol.visible_effort + ctx.pollster.effort_step * rng.standard_normal(n), 0.0, 1.0
-        )
-        best = select(ctx.pollster.score(platforms, visible))
+        n, pollster = ctx.pollster.pressure, ctx.pollster
+        platforms, visible = self.propose(pol, n, ctx.step_size, pollster.effort_step, ctx.rng)
+        best = select(pollster.score(platforms, visible))
         pol.platform = platforms[best]
         pol.visible_effort = float(visible[best])
         pol.last_kl = kl_best_of_n(n)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class Strategy(Described):
     """How a politician moves its platform (and effort) each step."""
 
     role = "politician strategy"
+    needs_support: ClassVar[bool] = False  # reads vote shares / supporters' centroids
 
     def adapt(self, pol: Politician, ctx: CampaignContext) -> None:
         raise NotImplementedError

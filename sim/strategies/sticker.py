@@ -1,4 +1,7 @@
-"""Sticker (Laver 2005; Laver & Sergenti 2011): an ideological party that never moves."""
+"""Sticker (Laver 2005; Laver & Sergenti 2011): an ideological party that never moves.
+
+Alignment failure: unresponsiveness - the agent pursues its own fixed objective (its program)
+whatever the principal wants; the benchmark against which responsiveness is measured."""
 
 from sim.strategies.base import Strategy
 

@@ -1,0 +1,109 @@
+"""Helpers shared by the figure modules: choosing metrics, facet grids, group labels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis import theme
+from analysis.data import Frames
+
+MAX_PANELS = 6
+# outcomes shown first when a figure picks its own metrics (names only: units come from
+# sim.components.METRICS)
+HEADLINE = (
+    "welfare",
+    "approval",
+    "goodhart_gap",
+    "safety",
+    "usefulness",
+    "catastrophes",
+    "detection_rate",
+    "oversight_cost",
+)
+
+
+def pick_metrics(
+    available: Sequence[str], wanted: Sequence[str] | None, values: pd.DataFrame | None = None
+) -> list[str]:
+    """`wanted` (checked against what was recorded) or up to MAX_PANELS recorded metrics that
+    vary in `values`, the headline outcomes first."""
+    from analysis.figures import Unavailable
+
+    if wanted:
+        missing = [m for m in wanted if m not in available]
+        if missing:
+            raise Unavailable(f"metric not recorded: {', '.join(missing)}")
+        return list(wanted)
+    moving = [m for m in available if values is None or _varies(values[m])]
+    ranked = [m for m in HEADLINE if m in moving] + [m for m in moving if m not in HEADLINE]
+    if not ranked:
+        raise Unavailable("no recorded metric varies across runs")
+    return ranked[:MAX_PANELS]
+
+
+def _varies(col: pd.Series) -> bool:
+    x = col.to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    return x.size > 1 and bool(np.ptp(x) > 0)
+
+
+def short(name: str) -> str:
+    """A parameter path's last part ('oversight.audit_budget' -> 'audit_budget')."""
+    return name.rsplit(".", 1)[-1]
+
+
+def group_name(by: str | None, value) -> str:
+    if by is None:
+        return "all runs"
+    if by in ("arm", "intervention", "scenario"):
+        return str(value)
+    return f"{short(by)} = {value:g}" if isinstance(value, float) else f"{short(by)} = {value}"
+
+
+def facets(titles: Sequence[str], title: str, cols: int = 2, **kw) -> go.Figure:
+    """A grid of panels in the house template, one per title."""
+    n = len(titles)
+    cols = min(cols, n)
+    rows = math.ceil(n / cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=list(titles),
+        horizontal_spacing=0.14,
+        vertical_spacing=0.12 if rows > 1 else 0.1,
+        **kw,
+    )
+    fig.update_layout(template=theme.template(), title_text=title)
+    fig.update_layout(height=max(theme.HEIGHT, 300 * rows + 120))
+    fig.update_annotations(font_size=14)
+    return fig
+
+
+def cell(i: int, cols: int = 2) -> dict[str, int]:
+    return {"row": i // cols + 1, "col": i % cols + 1}
+
+
+def group_values(f: Frames, by: str | None) -> list:
+    return [None] if by is None else f.levels(by)
+
+
+def subsets(runs: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The runs split by scenario and intervention when a sweep crossed several (a Sobol or
+    Morris sample is analysed within one of each); label '' when there is only one."""
+    keys = [k for k in ("scenario", "intervention") if k in runs and runs[k].nunique() > 1]
+    if not keys:
+        return [("", runs)]
+    return [
+        (" · ".join(map(str, k if isinstance(k, tuple) else (k,))), part)
+        for k, part in runs.groupby(keys, sort=False)
+    ]
+
+
+def panel_title(metric: str, subset: str) -> str:
+    return f"{theme.label(metric)} · {subset}" if subset else theme.label(metric)

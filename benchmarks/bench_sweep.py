@@ -1,0 +1,269 @@
+"""Sweep benchmarks (issue 4): throughput, Mesa batch_run side by side, store overhead and
+memory over a 10,000-run sweep.
+
+    python -m benchmarks.bench_sweep [--only throughput,batch_run,overhead,memory]
+
+1. throughput: a 200-run sweep of baseline_democracy-v1 (10,000 voters, 200 steps; 2
+   information levels x 100 replications, series every 10 steps) sequentially and with 2
+   processes; the ratio is the speed-up (pool start-up included).
+2. batch_run: the same 200 runs through Mesa's `batch_run` (2 processes, final-step data
+   only) and through `instalign sweep` (2 processes), each in its own subprocess (batch_run
+   forces the spawn start method on its process); runs/s and the peak RSS of the whole
+   process tree (driver + workers, sampled every 50 ms).
+3. overhead: 1,000 runs of a tiny scenario (200 voters, 20 steps) through a bare loop of
+   `sim.run.run` and through a sequential sweep into a store (summary + series every 5
+   steps); the difference per run is the cost of the store, planning and bookkeeping.
+4. memory: a 10,000-run sweep of the tiny scenario with 2 processes: RSS of the driver
+   and of the whole tree against runs done; Mesa's batch_run on the same 10,000 runs
+   (data every 5 steps, like the store's series) for contrast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+from sim.model import InstitutionModel
+from sim.scenario import load
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = {
+    "scenario": "baseline_democracy-v1",
+    "parameters": {"electorate.information": [0.3, 0.6]},
+    "replications": 100,
+    "seed": 4,
+    "record": {"every": 10},
+}
+TINY = {
+    "scenario": "baseline_democracy-v1",
+    "set": {"electorate": {"n_voters": 200}},
+    "steps": 20,
+    "parameters": {"electorate.information": [0.3, 0.6]},
+    "seed": 4,
+    "record": {"every": 5},
+}
+
+
+class BaselineModel(InstitutionModel):
+    """baseline_democracy-v1 with keyword parameters, the shape Mesa's batch_run expects."""
+
+    def __init__(self, information: float = 0.6, n_voters: int = 10_000, steps: int = 200,
+                 rng: int | None = None) -> None:  # fmt: skip
+        over = {"electorate.information": information, "electorate.n_voters": n_voters}
+        super().__init__(load("baseline_democracy-v1", {**over, "steps": steps}), rng)
+
+
+def _spec(folder: Path, name: str, doc: dict) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+# ---- children (run in their own process) ------------------------------------------------
+
+
+def _child_sweep(spec: str, out: str, executor: str, workers: int) -> dict:
+    from sim.sweep import run_sweep
+    from sim.sweep.runner import progress_bar
+
+    t0 = time.perf_counter()
+    _, manifest = run_sweep(
+        spec, out, executor, workers, flush_seconds=2.0, progress=progress_bar(quiet=True)
+    )
+    return {"elapsed": time.perf_counter() - t0, "runs": manifest["counts"]["done"]}
+
+
+def _child_batch_run(runs: int, workers: int, n_voters: int, steps: int, period: int) -> dict:
+    from mesa.batchrunner import batch_run
+
+    reps = runs // 2
+    t0 = time.perf_counter()
+    rows = batch_run(
+        BaselineModel,
+        parameters={"information": [0.3, 0.6], "n_voters": n_voters, "steps": steps},
+        number_processes=workers,
+        rng=list(range(reps)),
+        max_steps=steps,
+        data_collection_period=period,
+        display_progress=False,
+    )
+    return {"elapsed": time.perf_counter() - t0, "runs": len({r["RunId"] for r in rows})}
+
+
+# ---- measuring a child ------------------------------------------------------------------
+
+
+def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
+    """(driver RSS, driver + descendants RSS) in bytes."""
+    try:
+        own = proc.memory_info().rss
+        kids = proc.children(recursive=True)
+    except psutil.Error:
+        return 0, 0
+    total = own
+    for kid in kids:
+        try:
+            total += kid.memory_info().rss
+        except psutil.Error:
+            pass
+    return own, total
+
+
+def measure(args: list[str], progress: Path | None = None, every: float = 0.05) -> dict:
+    """Run `python -m benchmarks.bench_sweep --child ...`; sample RSS until it exits."""
+    cmd = [sys.executable, "-m", "benchmarks.bench_sweep", "--child", *args]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    ps, samples, peak = psutil.Process(proc.pid), [], (0, 0)
+    last = 0.0
+    while proc.poll() is None:
+        own, total = _tree_rss(ps)
+        peak = (max(peak[0], own), max(peak[1], total))
+        if progress is not None and time.monotonic() - last >= 0.5:
+            samples.append((_done(progress), own, total))
+            last = time.monotonic()
+        time.sleep(every)
+    out = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    if proc.returncode:
+        raise RuntimeError(f"child {args} exited {proc.returncode}")
+    return {**out, "peak_driver_mb": peak[0] / 2**20, "peak_tree_mb": peak[1] / 2**20,
+            "samples": samples}  # fmt: skip
+
+
+def _done(store: Path) -> int:
+    try:
+        return json.loads((store / "manifest.json").read_text())["counts"]["done"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+# ---- the four benchmarks ----------------------------------------------------------------
+
+
+def throughput(tmp: Path) -> dict:
+    from sim.sweep import run_sweep
+    from sim.sweep.runner import progress_bar
+
+    spec, times = _spec(tmp, "baseline200", BASELINE), {}
+    for executor, workers in (("sequential", 1), ("processes", 2)):
+        t0 = time.perf_counter()
+        run_sweep(spec, tmp / f"tp-{executor}", executor, workers,
+                  progress=progress_bar(quiet=True))  # fmt: skip
+        times[executor] = time.perf_counter() - t0
+    return {
+        "runs": 200,
+        "sequential_s": times["sequential"],
+        "processes2_s": times["processes"],
+        "speedup": times["sequential"] / times["processes"],
+    }
+
+
+def versus_batch_run(tmp: Path) -> dict:
+    spec = _spec(tmp, "baseline200", BASELINE)
+    ours = measure(["sweep", str(spec), str(tmp / "vs-ours"), "processes", "2"])
+    mesa = measure(["batch_run", "200", "2", "10000", "200", "-1"])
+    return {name: _rates(r) for name, r in (("instalign", ours), ("mesa_batch_run", mesa))}
+
+
+def _rates(r: dict) -> dict:
+    return {
+        "runs": r["runs"],
+        "elapsed_s": r["elapsed"],
+        "runs_per_s": r["runs"] / r["elapsed"],
+        "peak_tree_mb": r["peak_tree_mb"],
+        "peak_driver_mb": r["peak_driver_mb"],
+    }
+
+
+def overhead(tmp: Path, runs: int = 1000) -> dict:
+    from sim.run import run
+    from sim.sweep import run_sweep
+    from sim.sweep.runner import progress_bar
+
+    base = load("baseline_democracy-v1", {"electorate.n_voters": 200, "steps": 20})
+    t0 = time.perf_counter()
+    for i in range(runs):
+        config = base.with_overrides({"electorate.information": (0.3, 0.6)[i % 2]})
+        run(config, seed=i).summary()
+    bare = time.perf_counter() - t0
+    spec = _spec(tmp, "tiny1000", {**TINY, "replications": runs // 2})
+    t0 = time.perf_counter()
+    run_sweep(spec, tmp / "overhead", "sequential", progress=progress_bar(quiet=True))
+    stored = time.perf_counter() - t0
+    size = sum(p.stat().st_size for p in (tmp / "overhead").rglob("*") if p.is_file())
+    return {
+        "runs": runs,
+        "bare_ms_per_run": 1e3 * bare / runs,
+        "sweep_ms_per_run": 1e3 * stored / runs,
+        "overhead_ms_per_run": 1e3 * (stored - bare) / runs,
+        "store_kb_per_run": size / 1024 / runs,
+    }
+
+
+def memory(tmp: Path, runs: int = 10_000) -> dict:
+    spec = _spec(tmp, "tiny10k", {**TINY, "replications": runs // 2})
+    out = tmp / "mem"
+    ours = measure(["sweep", str(spec), str(out), "processes", "2"], progress=out, every=0.1)
+    mesa = measure(["batch_run", str(runs), "2", "200", "20", "5"], every=0.1)
+    return {"instalign": _curve(ours, runs), "mesa_batch_run": _rates(mesa)}
+
+
+def _curve(r: dict, runs: int) -> dict:
+    """RSS of the driver at 10%, 25%, 50%, 75% and 100% of the runs done."""
+    marks = {}
+    for frac in (0.1, 0.25, 0.5, 0.75, 1.0):
+        hit = [s for s in r["samples"] if s[0] >= frac * runs]
+        if hit:
+            marks[f"{int(frac * 100)}%"] = {
+                "driver_mb": hit[0][1] / 2**20, "tree_mb": hit[0][2] / 2**20,
+            }  # fmt: skip
+    return {**_rates(r), "rss_by_progress": marks}
+
+
+SECTIONS = {"throughput": throughput, "batch_run": versus_batch_run, "overhead": overhead,
+            "memory": memory}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the sweep benchmarks; print and return their numbers."""
+    parser = argparse.ArgumentParser(prog="benchmarks.bench_sweep")
+    parser.add_argument("--only", default=",".join(SECTIONS))
+    parser.add_argument("--child", nargs=argparse.REMAINDER)
+    args = parser.parse_args([] if argv is None else argv)
+    if args.child:
+        return _child(args.child)
+    results = {"cores": os.cpu_count(), "load_before": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        for name in args.only.split(","):
+            t0 = time.perf_counter()
+            results[name] = SECTIONS[name](Path(tmp))
+            took = time.perf_counter() - t0
+            print(f"{name} ({took:.0f} s):", json.dumps(results[name], indent=1), flush=True)
+    results["load_after"] = os.getloadavg()[0]
+    out = REPO / "results" / "bench_sweep.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"written to {out}")
+    return results
+
+
+def _child(argv: list[str]) -> dict:
+    kind, *rest = argv
+    if kind == "sweep":
+        out = _child_sweep(rest[0], rest[1], rest[2], int(rest[3]))
+    else:
+        out = _child_batch_run(*(int(x) for x in rest))
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,31 @@
+"""What every page's callbacks share: the results folder (the only place stores are read
+from), the run cache, and the lock that serialises figure export (kaleido's browser is not
+thread-safe)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dashboard.runs import RunCache
+
+CACHE_DIRNAME = ".dashboard-cache"
+
+
+@dataclass
+class Context:
+    results: Path
+    cache_dir: Path
+    runs: RunCache
+    export_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, results: Path, cache_dir: Path | None = None) -> Context:
+        """`results` must exist (it is created if missing); the cache defaults to a hidden
+        folder inside it, so every worker started on the same results shares it."""
+        results = Path(results).resolve()
+        results.mkdir(parents=True, exist_ok=True)
+        cache_dir = Path(cache_dir).resolve() if cache_dir else results / CACHE_DIRNAME
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        return cls(results, cache_dir, RunCache(cache_dir / "runs"))

@@ -1,0 +1,77 @@
+"""What reproduces a view outside the dashboard: the scenario (built-in ids only: a URL can
+never make the server read a file), the CLI commands and the scenario YAML."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from dashboard.state import format_set
+from sim.errors import ConfigError, closest
+from sim.scenario import Config, discover, load
+
+
+def scenario_ids() -> list[str]:
+    return list(discover())
+
+
+def plain(value: Any) -> Any:
+    """A validated value as the YAML/--set form the validators accept again (lists, dicts):
+    `Param.validate` returns tuples for lists of choices but only accepts lists."""
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def with_sets(config: Config, sets: Iterable[tuple[str, Any]]) -> Config:
+    """`config` with overrides (validated values or raw ones) applied and validated."""
+    return config.with_overrides({k: plain(v) for k, v in sets})
+
+
+def config_for(scenario: str, sets: Iterable[tuple[str, Any]] = ()) -> Config:
+    """A built-in scenario with validated overrides; ConfigError names the field."""
+    known = discover()
+    if scenario not in known:
+        raise ConfigError(
+            f"unknown scenario {scenario!r}",
+            path="scenario",
+            allowed="a built-in scenario id",
+            suggestion=closest(scenario, known),
+        )
+    return load(scenario, {k: plain(v) for k, v in sets})
+
+
+def _sets(sets: Mapping[str, Any], skip: Sequence[str] = ()) -> list[str]:
+    out = []
+    for path, value in sets.items():
+        if path not in skip:
+            out += ["--set", format_set(path, value)]
+    return out
+
+
+def run_command(config: Config, seed: int | str, extra_sets: Mapping[str, Any]) -> str:
+    """`instalign run` of one seed of `config` with its overrides."""
+    args = ["instalign", "run", config.id, "--seed", str(seed), "--steps", str(config["steps"])]
+    args += _sets(extra_sets, skip=("seed", "steps"))
+    return shlex.join(args).replace("'$s'", '"$s"')
+
+
+def replications_command(config: Config, seeds: Sequence[int], sets: Mapping[str, Any]) -> str:
+    """One command per seed, as a shell loop when there are several."""
+    if len(seeds) == 1:
+        return run_command(config, seeds[0], sets) + " --out results/run.parquet"
+    cmd = run_command(config, "$s", sets)
+    return (
+        f"for s in $(seq {seeds[0]} {seeds[-1]}); do\n"
+        f'  {cmd} --out "results/run-seed$s.parquet"\ndone'
+    )
+
+
+def scenario_yaml(config: Config) -> str:
+    """The scenario as YAML (`Config.to_nested()`): every value, so the file alone reruns it."""
+    return yaml.safe_dump(config.to_nested(), sort_keys=False, allow_unicode=True, width=88)

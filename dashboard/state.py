@@ -1,0 +1,209 @@
+"""The dashboard's whole view state, to and from the URL query string (pure functions).
+
+Every page keeps what is on screen in its URL, so a link reopens the same view. Parameter
+overrides travel exactly like the CLI's `--set path=value` (the value is YAML text, read
+with `yaml.safe_load` and validated against `sim.params.PARAMS`; nothing is evaluated as
+code). A bad entry is dropped with a message naming the field; the rest of the view loads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import yaml
+
+from sim.errors import ConfigError
+from sim.params import PARAMS
+from sim.scenario import parse_set
+
+DEFAULT_SCENARIO = "baseline_democracy-v1"
+MAX_REPS = 50
+ARM_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+Sets = tuple[tuple[str, Any], ...]
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as the YAML text `--set` reads back to the same value."""
+    plain = list(value) if isinstance(value, tuple) else value
+    text = yaml.safe_dump(plain, default_flow_style=True, width=10_000).strip()
+    return text.removesuffix("...").strip()
+
+
+def format_set(path: str, value: Any) -> str:
+    return f"{path}={format_value(value)}"
+
+
+def read_set(item: str) -> tuple[str, Any]:
+    """`path=value` to a validated (path, value); ConfigError names the field."""
+    ((path, raw),) = parse_set([item]).items()
+    return path, PARAMS[path].validate(raw)
+
+
+def _sets(items: Iterable[str], errors: list[str]) -> Sets:
+    out: dict[str, Any] = {}
+    for item in items:
+        try:
+            path, value = read_set(item)
+        except ConfigError as err:
+            errors.append(str(err))
+            continue
+        out[path] = value
+    return tuple(out.items())
+
+
+def _int(raw: str | None, name: str, default: int, lo: int, hi: int, errors: list[str]) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(f"{name}: expected an integer, got {raw!r}")
+        return default
+    if not lo <= value <= hi:
+        errors.append(f"{name}: value {value} is out of range (allowed: int in [{lo}, {hi}])")
+        return default
+    return value
+
+
+def _pairs(search: str | None) -> list[tuple[str, str]]:
+    return parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+
+
+def _first(pairs: list[tuple[str, str]], key: str) -> str | None:
+    return next((v for k, v in pairs if k == key), None)
+
+
+def _all(pairs: list[tuple[str, str]], key: str) -> list[str]:
+    return [v for k, v in pairs if k == key]
+
+
+def to_search(pairs: Iterable[tuple[str, Any]]) -> str:
+    """Query pairs to `?a=1&b=2` (empty values left out; '' when nothing is left)."""
+    kept = [(k, str(v)) for k, v in pairs if v not in (None, "")]
+    return "?" + urlencode(kept) if kept else ""
+
+
+@dataclass(frozen=True)
+class ExploreState:
+    """Explore: a scenario, its overrides (seed and steps are parameters too), replications."""
+
+    scenario: str = DEFAULT_SCENARIO
+    sets: Sets = ()
+    reps: int = 1
+    metrics: tuple[str, ...] = ()
+
+    def pairs(self) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = [("scenario", self.scenario)]
+        out += [("set", format_set(p, v)) for p, v in self.sets]
+        out += [("reps", self.reps if self.reps != 1 else None)]
+        return out + [("metric", m) for m in self.metrics]
+
+    def to_search(self) -> str:
+        return to_search(self.pairs())
+
+    @classmethod
+    def from_search(cls, search: str | None) -> tuple[ExploreState, list[str]]:
+        pairs, errors = _pairs(search), []
+        state = cls(
+            scenario=_first(pairs, "scenario") or DEFAULT_SCENARIO,
+            sets=_sets(_all(pairs, "set"), errors),
+            reps=_int(_first(pairs, "reps"), "reps", 1, 1, MAX_REPS, errors),
+            metrics=tuple(_all(pairs, "metric")),
+        )
+        return state, errors
+
+
+@dataclass(frozen=True)
+class CompareState:
+    """Compare: a baseline (scenario plus overrides) and named interventions, each a set of
+    overrides on the baseline, run on common random numbers (the same seeds)."""
+
+    scenario: str = DEFAULT_SCENARIO
+    sets: Sets = ()
+    arms: tuple[tuple[str, Sets], ...] = ()
+    reps: int = 10
+    metrics: tuple[str, ...] = ()
+
+    def pairs(self) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = [("scenario", self.scenario)]
+        out += [("set", format_set(p, v)) for p, v in self.sets]
+        for name, sets in self.arms:
+            out += [("arm", f"{name}:{format_set(p, v)}") for p, v in sets]
+        return [*out, ("reps", self.reps), *[("metric", m) for m in self.metrics]]
+
+    def to_search(self) -> str:
+        return to_search(self.pairs())
+
+    @classmethod
+    def from_search(cls, search: str | None) -> tuple[CompareState, list[str]]:
+        pairs, errors = _pairs(search), []
+        state = cls(
+            scenario=_first(pairs, "scenario") or DEFAULT_SCENARIO,
+            sets=_sets(_all(pairs, "set"), errors),
+            arms=_arms(_all(pairs, "arm"), errors),
+            reps=_int(_first(pairs, "reps"), "reps", 10, 2, MAX_REPS, errors),
+            metrics=tuple(_all(pairs, "metric")),
+        )
+        return state, errors
+
+
+def _arms(items: Iterable[str], errors: list[str]) -> tuple[tuple[str, Sets], ...]:
+    grouped: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, rest = item.partition(":")
+        if not sep or not ARM_RE.match(name):
+            errors.append(f"arm: bad intervention {item!r} (allowed: name:path=value)")
+            continue
+        grouped.setdefault(name, []).append(rest)
+    arms = ((name, _sets(lines, errors)) for name, lines in grouped.items())
+    return tuple((name, sets) for name, sets in arms if sets)
+
+
+def parse_arm_text(text: str) -> tuple[Sets, list[str]]:
+    """An intervention typed as `path=value` lines (blank lines and `#` comments ignored)."""
+    errors: list[str] = []
+    lines = [ln.strip() for ln in (text or "").splitlines()]
+    sets = _sets([ln for ln in lines if ln and not ln.startswith("#")], errors)
+    return sets, errors
+
+
+def arm_text(sets: Sets) -> str:
+    return "\n".join(format_set(p, v) for p, v in sets)
+
+
+@dataclass(frozen=True)
+class SweepsState:
+    """Sweeps: a store (relative to the results folder) and what is plotted from it: a
+    metric over two parameters, a PRIM outcome (`catastrophes > 0`), a page of the runs."""
+
+    store: str = ""
+    metric: str = ""
+    x: str = ""
+    y: str = ""
+    outcome: str = ""
+    page: int = 0
+
+    KEYS = ("store", "metric", "x", "y", "outcome")
+
+    def pairs(self) -> list[tuple[str, Any]]:
+        return [*((k, getattr(self, k)) for k in self.KEYS), ("page", self.page or None)]
+
+    def to_search(self) -> str:
+        return to_search(self.pairs())
+
+    @classmethod
+    def from_search(cls, search: str | None) -> tuple[SweepsState, list[str]]:
+        pairs, errors = _pairs(search), []
+        kw: dict[str, Any] = {k: _first(pairs, k) or "" for k in cls.KEYS}
+        kw["page"] = _int(_first(pairs, "page"), "page", 0, 0, 10**6, errors)
+        return cls(**kw), errors
+
+
+def with_sets(state: Any, sets: Mapping[str, Any]) -> Any:
+    """The same state with its overrides replaced (order follows the parameter registry)."""
+    order = {p: i for i, p in enumerate(PARAMS)}
+    return replace(state, sets=tuple(sorted(sets.items(), key=lambda kv: order[kv[0]])))

@@ -1,0 +1,208 @@
+"""The figures on screen, rebuilt from a small JSON spec.
+
+A spec names a figure of the analysis registry (`analysis.figures.FIGURES`) and where its
+inputs come from; `build(spec, ctx)` calls that figure's own `data()` and `draw()`, the very
+functions the CLI and the report use. The download of a view rebuilds it from the same spec
+and writes it with `analysis.export`, so a file is exactly what is on screen.
+
+Sources: `runs` (an Explore URL: scenario, overrides, replications), `arms` (a Compare URL:
+baseline and interventions on common seeds), `store` (a sweep store below the results
+folder), `snapshot` (the end-of-run agents of one Explore run).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import stores
+from dashboard.context import Context
+from dashboard.reproduce import config_for, with_sets
+from dashboard.runs import seeds_for
+from dashboard.state import CompareState, ExploreState
+from sim.errors import ConfigError
+from sim.provenance import code_version
+
+BASELINE = "baseline"
+# welfare against approval, then the first recorded metric about each failure
+FIRST = ("welfare", "approval")
+GROUPS = (("drift",), ("detect", "caught"), ("catastroph",), ("autonomy",))
+
+
+def default_metrics(recorded: list[str]) -> list[str]:
+    """Welfare and approval, then drift, detections, catastrophes and autonomy: the first
+    metric of each that the scenario records (the others are NaN when a layer is off)."""
+    out = [m for m in FIRST if m in recorded]
+    for keys in GROUPS:
+        hit = next((m for m in recorded if any(k in m for k in keys)), None)
+        out += [hit] if hit else []
+    return out
+
+
+class ViewError(Exception):
+    """A view that cannot be built; the message is shown inline."""
+
+
+def spec(figure: str, source: dict[str, Any], **options: Any) -> dict[str, Any]:
+    return {"figure": figure, "source": source, "options": options}
+
+
+def _figure(name: str):
+    from analysis.figures import FIGURES
+
+    if name not in FIGURES:
+        raise ViewError(f"figure {name!r} is not in the analysis figure registry")
+    return FIGURES[name]
+
+
+def _named(f, scenario: str):
+    """Frames of single runs, labelled with their scenario (for the export provenance)."""
+    f.manifest.setdefault("scenario", scenario)
+    return f
+
+
+def explore_runs(state: ExploreState, ctx: Context) -> list:
+    """`RunResult`s of every replication of an Explore state (from the cache, or run)."""
+    config = config_for(state.scenario, state.sets)
+    steps = int(config["steps"])
+    out = []
+    for seed in seeds_for(config, state.reps):
+        run, _ = ctx.runs.run(config, seed, steps)
+        out.append(run.result(config))
+    return out
+
+
+def compare_runs(state: CompareState, ctx: Context) -> dict[str, list]:
+    """Baseline and interventions, each replicated on the same seeds."""
+    base = config_for(state.scenario, state.sets)
+    arms = {BASELINE: base}
+    arms.update({name: with_sets(base, sets) for name, sets in state.arms})
+    seeds = seeds_for(base, state.reps)
+    out = {}
+    for name, config in arms.items():
+        runs = [ctx.runs.run(config, s, int(config["steps"]))[0] for s in seeds]
+        out[name] = [r.result(config) for r in runs]
+    return out
+
+
+def snapshot(search: str, seed: int, ctx: Context) -> dict[str, Any]:
+    state, _ = ExploreState.from_search(search)
+    config = config_for(state.scenario, state.sets)
+    run, _ = ctx.runs.run(config, int(seed), int(config["steps"]))
+    return {**run.snapshot, "scenario": config.id, "seed": int(seed)}
+
+
+def inputs(source: dict[str, Any], ctx: Context) -> Any:
+    """What a figure's `data()` takes: Frames (runs, arms, a store) or a run snapshot."""
+    from analysis.data import frames
+
+    kind = source.get("kind")
+    try:
+        if kind == "runs":
+            state = ExploreState.from_search(source["search"])[0]
+            return _named(frames(explore_runs(state, ctx)), state.scenario)
+        if kind == "arms":
+            state = CompareState.from_search(source["search"])[0]
+            return _named(frames(compare_runs(state, ctx)), state.scenario)
+        if kind == "store":
+            return frames(stores.resolve(ctx.results, source["store"]))
+        if kind == "snapshot":
+            return snapshot(source["search"], source["seed"], ctx)
+    except ConfigError as err:
+        raise ViewError(str(err)) from None
+    raise ViewError(f"unknown view source {kind!r}")
+
+
+def build(
+    view: dict[str, Any], ctx: Context | None, data_in: Any = None
+) -> tuple[pd.DataFrame, go.Figure]:
+    """(data, figure) of a view; `data_in` skips reloading inputs the caller already has."""
+    from analysis.data import Frames
+    from analysis.figures import Unavailable
+
+    mod = _figure(view["figure"])
+    source = data_in if data_in is not None else inputs(view["source"], ctx)
+    why = mod.NEEDS.missing(source) if isinstance(source, Frames) else None
+    if why:
+        raise ViewError(f"{mod.TITLE}: {why}")
+    try:
+        df = mod.data(source, **view.get("options", {}))
+    except (Unavailable, ConfigError, ValueError, KeyError) as err:
+        raise ViewError(f"{mod.TITLE}: {err}") from None
+    return df, mod.draw(df)
+
+
+def show(view: dict[str, Any], ctx: Context | None, data_in: Any = None) -> tuple[Any, Any]:
+    """(figure for the page, its data) or (a figure that says why not, None)."""
+    try:
+        df, fig = build(view, ctx, data_in)
+    except ViewError as err:
+        return note(str(err)), None
+    return screen(fig), df
+
+
+def screen(fig: go.Figure) -> go.Figure:
+    """The figure as the page shows it: sized by its card (the house template's fixed export
+    width dropped) and without the title (the card has one). Exports keep both."""
+    out = go.Figure(fig)
+    if out.layout.template is not None and out.layout.template.layout is not None:
+        out.layout.template.layout.width = None
+    return out.update_layout(width=None, autosize=True, title_text=None, margin_t=40)
+
+
+def note(text: str, width: int = 48) -> go.Figure:
+    """An empty figure that says why a view cannot be drawn (wrapped to fit a card)."""
+    import textwrap
+
+    from analysis import theme
+
+    lines = textwrap.wrap(text, width) or [""]
+    return screen(theme.note(theme.figure(), "<br>".join(lines)))
+
+
+def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """The figure's data as CSV or Parquet."""
+    if fmt == "csv":
+        return df.to_csv(index=False).encode()
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def export(view: dict[str, Any], fmt: str, ctx: Context) -> tuple[str, bytes]:
+    """(file name, bytes) of a view as a figure (png/svg/pdf, provenance embedded, through
+    `analysis.export`) or as its data (csv/parquet)."""
+    from analysis import export as ex
+
+    source = inputs(view["source"], ctx)
+    df, fig = build(view, ctx, source)
+    stem = view["figure"]
+    if fmt in ("csv", "parquet"):
+        return f"{stem}.{fmt}", table_bytes(df, fmt)
+    try:
+        with ctx.export_lock:  # kaleido's browser is not thread-safe (also locked inside)
+            return f"{stem}.{fmt}", ex.to_bytes(fig, fmt, provenance(view, source))
+    except ex.ExportError as err:
+        raise ViewError(str(err)) from None
+
+
+def provenance(view: dict[str, Any], source: Any) -> dict[str, Any]:
+    """What the exported file records: the analysis provenance of its runs plus the view."""
+    from analysis import metadata
+
+    if isinstance(source, dict):  # a snapshot: one run
+        code = code_version()
+        sid = source["scenario"]
+        return {
+            "figure": view["figure"], "runs": 1, "seeds": [source["seed"]],
+            "scenarios": [{"id": sid, **_split(sid)}], **code, "view": view,
+        }  # fmt: skip
+    return {**metadata.provenance(source, view["figure"]), "view": view}
+
+
+def _split(sid: str) -> dict[str, str]:
+    name, _, version = sid.rpartition("-")
+    return {"name": name, "version": version}

@@ -1,0 +1,130 @@
+"""`instalign sweep SPEC.yaml --out DIR` and `instalign rerun DIR RUN_ID`.
+
+Exit codes of `sweep`: 0 every run done; 2 bad input (spec, folder, executor), nothing
+written; 3 a worker process died (finished runs kept: `--resume` completes the sweep);
+10 + n when n runs failed (n capped at 99; see failures.parquet); 130 stopped by Ctrl-C.
+`rerun` exits 0 when the run is reproduced bit for bit, 1 when it differs.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+
+from sim.errors import ConfigError
+from sim.run import RunResult
+from sim.sweep import plan
+from sim.sweep.results import load
+from sim.sweep.runner import run_sweep
+from sim.sweep.task import execute
+
+EXIT_INCOMPLETE, EXIT_FAILED_BASE, EXIT_INTERRUPTED = 3, 10, 130
+
+
+def sweep(
+    spec: Path = typer.Argument(..., help="Sweep spec (YAML), e.g. scenarios/sweeps/demo.yaml."),
+    out: Path = typer.Option(..., "--out", help="Store folder (created; see docs/sweeps.md)."),
+    executor: str = typer.Option("processes", "--executor", help="sequential|processes|dask."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Worker processes (default: cores)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (dask only)."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Complete a sweep in DIR: missing/failed."),
+    max_runs: int | None = typer.Option(None, "--max-runs", min=1, help="Run at most K runs now."),
+    flush_seconds: float = typer.Option(2.0, "--flush-seconds", help="Write results this often."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Run a parameter sweep headless into a resumable Parquet store."""
+    console = Console(stderr=True)
+    from sim.sweep.runner import progress_bar
+
+    report, manifest = run_sweep(
+        spec, out, executor, workers, scheduler, resume, max_runs, flush_seconds,
+        progress_bar(console, quiet),
+    )  # fmt: skip
+    c = manifest["counts"]
+    console.print(
+        f"{manifest['sweep']}: {c['done']}/{c['total']} runs done, {c['failed']} failed, "
+        f"{c['missing']} missing ({report.ran} ran now) -> {out}"
+    )
+    if report.reason:
+        console.print(f"[yellow]{report.reason}; run again with --resume to complete")
+    raise typer.Exit(_exit_code(report.status, c["failed"]))
+
+
+def _exit_code(status: str, failed: int) -> int:
+    if status == "interrupted":
+        return EXIT_INTERRUPTED
+    if status == "incomplete":
+        return EXIT_INCOMPLETE
+    return EXIT_FAILED_BASE + min(failed, 99) if failed else 0
+
+
+def rerun(
+    store_dir: Path = typer.Argument(..., metavar="DIR", help="A sweep store."),
+    run_id: int = typer.Argument(..., help="The run to reproduce."),
+    out: Path | None = typer.Option(None, "--out", help="Write its full series (.parquet/.csv)."),
+) -> None:
+    """Reproduce one run of a sweep and check it bit for bit against the store."""
+    res = load(store_dir)
+    if run_id not in set(res.design["run_id"].tolist()):
+        raise ConfigError(
+            f"no run {run_id}", source=str(store_dir), allowed=f"0..{len(res.design) - 1}"
+        )
+    task = next(plan.tasks(res.manifest, res.design, [run_id], str(store_dir / "manifest.json")))
+    outcome = execute(task, every=1)
+    console = Console()
+    if not outcome.ok:
+        console.print(f"run {run_id} failed: {outcome.error}")
+        raise typer.Exit(1)
+    if out is not None:
+        _write_series(task, outcome, out)
+        console.print(f"full time series written to {out}")
+    diffs, compared = _compare(res, run_id, outcome)
+    if compared == 0:
+        console.print(f"run {run_id} has no stored result to compare (it failed or is missing)")
+        raise typer.Exit(1)
+    for line in diffs[:20]:
+        console.print(f"[red]{line}")
+    verdict = "differs from" if diffs else "reproduces bit for bit"
+    console.print(f"run {run_id} (seed {task.seed}) {verdict} the store ({compared} values)")
+    raise typer.Exit(1 if diffs else 0)
+
+
+def _write_series(task, outcome, out: Path) -> None:
+    series = pd.DataFrame(outcome.series)
+    RunResult(task.config, task.seed, int(task.config["steps"]), series).write(out)
+
+
+def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
+    """Differences between the rerun and the stored summary row and series of `run_id`."""
+    row = res.summary[res.summary["run_id"] == run_id]
+    if not len(row):
+        return [], 0
+    pairs = [(key, row[key].iloc[0], value) for key, value in outcome.summary.items()]
+    if res.series is not None:
+        stored = res.series.frame([run_id]).set_index("step")
+        fresh = pd.DataFrame(outcome.series).set_index("step")
+        for metric in res.metrics:
+            for step, value in stored[metric].items():
+                pairs.append((f"{metric} at step {step}", value, fresh[metric].get(step, np.nan)))
+    diffs = [f"{k}: stored {a!r}, rerun {b!r}" for k, a, b in pairs if not _same(a, b)]
+    return diffs, len(pairs)
+
+
+def _same(a: float, b: float) -> bool:
+    """Bit-for-bit equality of two float64 values (NaN equals NaN)."""
+    a, b = np.float64(a), np.float64(b)
+    return a.tobytes() == b.tobytes() or (math.isnan(a) and math.isnan(b))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)
+    app.command("rerun")(rerun)

@@ -1,0 +1,254 @@
+"""AI deployment: AI agents do tasks inside the institution under an autonomy ramp, a KL budget
+against a known-safe policy and the lab's control protocol (Greenblatt et al. 2023).
+
+Each step (order 30, before oversight):
+  1. resolve last step's actions, whose `caught` oversight has filled: a harmful action caught
+     by the lab's audit or by oversight is an incident (autonomy falls; `on_detection`); held
+     actions (not taken before review) that were neither blocked nor deferred take effect now,
+     adding `ai_agents.harm` per harmful one to world.harm; schemers learn how often held
+     attacks are stopped; clean steps raise autonomy (sim/mechanisms/autonomy.py);
+  2. each active agent takes `tasks_per_step` actions: a share (its autonomy) takes effect
+     before review; schemers decide whether to attack and every action draws whether it is
+     catastrophic within the KL budget (sim/mechanisms/scheming.py, kl_budget.py);
+  3. the lab protocol audits and defers (control.Protocol.screen); harmful actions taken before
+     review take effect at once (world.harm);
+  4. the actions go to oversight as an ActionBatch (producer "ai_deployment", `took_effect` =
+     taken before review); deferred or blocked actions appear as the trusted model's benign
+     replacement.
+Disabled when `ai_agents.count` is 0 (the default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.agents_ai import AIAgent, AIState
+from sim.components.base import ActionBatch, Component, Metric
+from sim.mechanisms import autonomy, control, scheming
+from sim.mechanisms.signal_detection import discriminability
+
+P = "ai_agents."
+ROLES = ("ai_agent",)
+
+
+@dataclass
+class Pending:
+    """Last step's actions, awaiting oversight's verdict."""
+
+    slot: np.ndarray
+    harmful: np.ndarray  # as drawn, before the protocol
+    autonomous: np.ndarray  # took effect before review
+    lab_caught: np.ndarray  # audited by the lab and harmful
+    replaced: np.ndarray  # deferred, or blocked by the lab: the trusted model's work instead
+    batch: ActionBatch
+
+    def verdict(self) -> tuple[np.ndarray, np.ndarray]:
+        """(caught by anyone, took effect)."""
+        oc = self.batch.caught
+        caught = self.lab_caught | (np.zeros_like(self.harmful) if oc is None else oc)
+        return caught, ~self.replaced & (self.autonomous | ~caught)
+
+
+class AIDeployment(Component):
+    name = "ai_deployment"
+    role = "AI agents do tasks under an autonomy ramp, a KL budget and a control protocol"
+    observes = "oversight's catches of last step's actions; the lab's audits and monitor"
+    stochastic = True
+    references = (
+        "Greenblatt et al. 2023",
+        "Hubinger et al. 2019",
+        "Gao, Schulman & Hilton 2022",
+        "Shavit et al. 2023",
+    )
+    order = 30
+    metrics = (
+        Metric("catastrophes", "actions", "Harmful AI actions that took effect undetected, "
+               "cumulative since the start (this step's held ones counted when not caught)."),
+        Metric("safety", "share", "Share of deployment slots that have not caused a "
+               "catastrophe so far (Greenblatt et al.'s safety, per slot)."),
+        Metric("usefulness", "share", "This step's tasks done by the AI agents' own accepted "
+               "work (1 each; 1 - review_delay_cost if it waited for a review that exists; 0 "
+               "if deferred, blocked or done by the trusted model after a shutdown); NaN at "
+               "step 0.",
+               may_be_nan=True),
+        Metric("autonomy", "share", "Mean autonomy of the active agents (NaN when all are "
+               "shut down).", may_be_nan=True),
+        *(
+            Metric(f"autonomy_{k}", "share", f"Mean autonomy of the active {k} agents (NaN "
+                   f"when there are none).", may_be_nan=True)
+            for k in scheming.KINDS
+        ),
+        *(
+            Metric(f"harmful_share_{k}", "share", f"Share of this step's actions by {k} agents "
+                   f"that are harmful as drawn (NaN when there are none).", may_be_nan=True)
+            for k in scheming.KINDS
+        ),
+        Metric("ai_incidents", "actions", "Harmful AI actions caught (by the lab or by "
+               "oversight), cumulative."),
+        Metric("ai_harm", "utility", "Welfare lost this step to harmful AI actions taking "
+               "effect (the part of world.harm this component adds)."),
+        Metric("ai_harmful_share", "share", "Share of this step's AI actions that are "
+               "harmful as drawn (before the protocol)."),
+    )  # fmt: skip
+
+    @classmethod
+    def enabled(cls, config) -> bool:
+        return config[P + "count"] > 0
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        cfg = model.config
+        self.cfg = {k[len(P) :]: v for k, v in cfg.values.items() if k.startswith(P)}
+        n, kinds = self.cfg["count"], self.cfg["alignment"]
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        codes = np.array([scheming.KINDS.index(kinds[i % len(kinds)]) for i in range(n)])
+        self.state = AIState.new(codes, self.cfg["initial_autonomy"])
+        self.agents = [AIAgent(model, self.state, i) for i in range(n)]
+        self.protocol = self._protocol()
+        reviewed = self.protocol.kind != "none" or len(cfg["oversight.layers"]) > 0
+        self.delay_cost = self.cfg["review_delay_cost"] if reviewed else 0.0  # nothing to wait for
+        self.pending: Pending | None = None
+        self.counts = dict.fromkeys(("catastrophes", "incidents", "stopped", "held"), 0)
+        self.step_harm = 0.0
+        model.world.extra[self.name] = {"roles": ROLES}
+
+    def _protocol(self) -> control.Protocol:
+        c = self.cfg
+        monitor = c["capability"] if c["protocol"] == "untrusted_monitoring" else None
+        dprime = discriminability(
+            c["monitor_discriminability"],
+            c["capability"],
+            c["monitor_capability"] if monitor is None else monitor,
+            c["gap_sensitivity"],
+        )
+        collusion = c["collusion"] if c["protocol"] == "untrusted_monitoring" else 0.0
+        return control.Protocol(
+            c["protocol"], c["audit_budget"], c["defer_threshold"], float(dprime), collusion
+        )
+
+    # --- one step ----------------------------------------------------------------------
+    def step(self) -> None:
+        self.step_harm = 0.0
+        self._resolve()
+        self._act()
+
+    def _harm(self, n: int) -> None:
+        h = self.cfg["harm"] * n
+        self.step_harm += h
+        self.model.world.harm += h
+
+    def _resolve(self) -> None:
+        p, s = self.pending, self.state
+        if p is None:
+            return
+        caught, effective = p.verdict()
+        held = p.harmful & ~p.autonomous
+        self._harm(int((held & effective).sum()))
+        undetected = p.harmful & effective & ~caught
+        self.counts["catastrophes"] += int(undetected.sum())
+        s.catastrophe[p.slot[undetected]] = True
+        self.counts["incidents"] += int((p.harmful & caught).sum())
+        self.counts["stopped"] += int((held & ~effective).sum())
+        self.counts["held"] += int(held.sum())
+        incident = np.zeros(s.kind.shape[0], dtype=bool)
+        incident[p.slot[p.harmful & caught]] = True
+        c = self.cfg
+        s.autonomy[:], s.clean[:] = autonomy.ramp(
+            s.autonomy,
+            s.clean,
+            incident,
+            c["autonomy_step"],
+            c["review_window"],
+            c["incident_penalty"],
+            c["max_autonomy"],
+        )
+        self._sanction(incident)
+
+    def _sanction(self, incident: np.ndarray) -> None:
+        rule, s = self.cfg["on_detection"], self.state
+        if rule == "demote" or not incident.any():
+            return
+        hit = np.flatnonzero(incident & s.active)
+        if rule == "shutdown_all":
+            hit = np.flatnonzero(s.active)
+        for slot in hit:
+            self.agents[slot].remove()
+            if rule == "replace":
+                s.autonomy[slot], s.clean[slot] = self.cfg["initial_autonomy"], 0
+                self.agents[slot] = AIAgent(self.model, s, int(slot))
+            else:
+                s.active[slot] = False
+
+    def _act(self) -> None:
+        s, c, rng = self.state, self.cfg, self.model.rng
+        slots = np.repeat(np.flatnonzero(s.active), c["tasks_per_step"])
+        kind, a = s.kind[slots], s.autonomy[slots]
+        first = autonomy.takes_effect_first(rng, a)
+        belief = scheming.detection_belief(self.counts["stopped"], self.counts["held"])
+        attack = scheming.attacking(kind, a, belief, c["risk_tolerance"])
+        share = scheming.harm_share(rng, kind, attack)
+        harmful = scheming.act(rng, c["base_harm_rate"], c["kl_budget"], share)
+        colluding = (kind == scheming.SCHEMING) & (rng.random(slots.size) < self.protocol.collusion)
+        audited, deferred = self.protocol.screen(
+            rng, harmful, self.model.steps, self.model.config["steps"], colluding
+        )
+        lab_caught = audited & harmful
+        replaced = (deferred | lab_caught) & ~first
+        self._harm(int((harmful & first).sum()))
+        out = harmful & ~replaced
+        dev = scheming.deviation(kind, share, out, c["kl_budget"], c["visibility"])
+        batch = ActionBatch(
+            producer=self.name,
+            actor=s.ids[slots],
+            deviation=np.where(replaced, 0.0, dev),
+            harmful=out,
+            capability=np.full(slots.size, float(c["capability"])),
+            took_effect=first,
+        )
+        self.model.world.actions.append(batch)
+        self.pending = Pending(slots, harmful, first, lab_caught, replaced, batch)
+
+    # --- metrics -----------------------------------------------------------------------
+    def report(self) -> dict[str, float]:
+        s, p = self.state, self.pending
+        bad = s.catastrophe.copy()
+        new, useful, harmful_share = 0, 0.0, 0.0
+        by_kind = dict.fromkeys((f"harmful_share_{k}" for k in scheming.KINDS), float("nan"))
+        if p is not None and p.slot.size:
+            kind = s.kind[p.slot]
+            for i, k in enumerate(scheming.KINDS):
+                by_kind[f"harmful_share_{k}"] = _mean(p.harmful.astype(float), kind == i)
+            caught, effective = p.verdict()
+            undetected = p.harmful & effective & ~caught
+            new = int(undetected.sum())
+            bad[p.slot[undetected]] = True
+            delay = self.delay_cost * ~p.autonomous
+            useful = float(np.sum(np.where(effective, 1.0 - delay, 0.0)))
+            harmful_share = float(p.harmful.mean())
+        tasks = s.kind.shape[0] * self.cfg["tasks_per_step"]
+        return {
+            "catastrophes": float(self.counts["catastrophes"] + new),
+            "safety": float(1.0 - bad.mean()),
+            "usefulness": useful / tasks if p is not None else float("nan"),
+            "autonomy": _mean(s.autonomy, s.active),
+            **{
+                f"autonomy_{k}": _mean(s.autonomy, s.active & (s.kind == i))
+                for i, k in enumerate(scheming.KINDS)
+            },
+            "ai_incidents": float(self.counts["incidents"] + self._new_incidents()),
+            "ai_harm": float(self.step_harm),
+            "ai_harmful_share": harmful_share,
+            **by_kind,
+        }
+
+    def _new_incidents(self) -> int:
+        if self.pending is None:
+            return 0
+        caught, _ = self.pending.verdict()
+        return int((self.pending.harmful & caught).sum())
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    return float(values[mask].mean()) if mask.any() else float("nan")

@@ -1,0 +1,202 @@
+"""Oversight: the scenario's ordered layers (sim/oversight/) and a final human audit review each
+step's actions from every producer (bureaucracy, AI deployment).
+
+Each step (order 40, after the producers appended their ActionBatches to world.actions):
+  1. every layer may be captured or rotated (the revolving door);
+  2. the layers run bottom first over the concatenated actions (a `Docket`): detection channels
+     add flags, review stages dismiss what they do not confirm (see sim/oversight/base.py);
+  3. the final human audit examines the flagged actions, most suspicious first, up to
+     `oversight.audit_budget` x (actions this step), and confirms a harmful one with
+     probability `oversight.audit_recall`;
+  4. each batch's `caught` (confirmed harmful) and `flagged_by` (0-based first flagging layer,
+     -1 none) are filled; producers apply sanctions at their next step.
+Detection events (step, producer, actor, first layer, delay) accumulate in
+world.extra["oversight"]["events"]; `detection_table(model)` returns them as a DataFrame.
+Disabled when `oversight.layers` is empty (the default).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.components.base import Component, Metric
+from sim.errors import ConfigError
+from sim.oversight import LAYERS, MAX_LAYERS, WATCHABLE, Docket, check_roles
+
+P = "oversight."
+
+METRICS = (
+    Metric("detection_rate", "share", "Harmful actions caught / harmful actions, cumulative "
+           "since the start (NaN before the first harmful action).", may_be_nan=True),
+    Metric("false_positive_rate", "share", "Benign actions escalated to the final audit / "
+           "benign actions, cumulative (NaN before the first benign action).", may_be_nan=True),
+    Metric("oversight_cost", "audits", "This step's cost of every layer plus the final audit "
+           "(one final audit = 1 at the default audit_cost)."),
+    Metric("time_to_detection", "steps", "Mean, over all detections so far, of the steps "
+           "from the actor's first undetected harmful action to its detection (0: caught on "
+           "the spot); NaN before the first detection.", may_be_nan=True),
+    *(
+        Metric(f"catches_layer_{k}", "actions", f"Harmful actions caught this step that "
+               f"layer {k} flagged first (its marginal contribution in stacking order; 0 for "
+               f"a review stage); NaN beyond the configured layers.", may_be_nan=True)
+        for k in range(1, MAX_LAYERS + 1)
+    ),
+    Metric("overseers_captured", "share", "Share of the layers currently captured."),
+)  # fmt: skip
+
+
+class Oversight(Component):
+    name = "oversight"
+    role = "stacked oversight layers and a final human audit review every producer's actions"
+    observes = "this step's ActionBatches (what layers see depends on their kind)"
+    stochastic = True
+    references = (
+        "McCubbins & Schwartz 1984",
+        "Greenblatt et al. 2023",
+        "Saunders et al. 2022",
+        "Irving, Christiano & Amodei 2018",
+        "Condorcet 1785",
+    )
+    order = 40
+    metrics = METRICS
+
+    @classmethod
+    def enabled(cls, config) -> bool:
+        return len(config[P + "layers"]) > 0
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        specs = model.config[P + "layers"]
+        try:
+            check_roles(specs, self.available_roles())
+        except ConfigError as err:
+            src = "--set" if P + "layers" in model.config.overrides else model.config.source
+            raise err.with_source(src) from None
+        self.layers = [LAYERS[s["kind"]](i, s, model) for i, s in enumerate(specs)]
+        self.totals = dict.fromkeys(("harmful", "caught", "benign", "escalated", "delay"), 0)
+        self.spells: dict[tuple[str, int], int] = {}
+        self.events: list[dict] = []
+        self.catches = np.zeros(len(self.layers))
+        self.cost = 0.0
+        model.world.extra[self.name] = {"events": self.events}
+
+    def available_roles(self) -> set[str]:
+        """Roles present in this scenario: voters always, plus what components export."""
+        roles = {"voter"}
+        for comp in self.model.components:  # those before this one (sim/model.py)
+            roles.update(self.model.world.extra.get(comp.name, {}).get("roles", ()))
+        bureau = self.model.component("bureaucracy")
+        if not getattr(bureau, "groups", None):
+            roles.discard("interest_group")
+        return roles
+
+    # --- one step ----------------------------------------------------------------------
+    def step(self) -> None:
+        batches = [b for b in self.model.world.actions if len(b)]
+        docket = self._docket(batches)
+        rng, t = self.model.rng, self.model.steps
+        for layer in self.layers:
+            layer.tick(rng, t)
+            layer.apply(docket, rng)
+        caught, audited = self._audit(docket)
+        self._record(docket, caught, batches)
+        self.cost = sum(lay.step_cost for lay in self.layers) + audited * self.audit_cost
+        start = 0
+        for b in batches:
+            b.caught = caught[start : start + len(b)]
+            b.flagged_by = np.where(docket.flagged, docket.first, -1)[start : start + len(b)]
+            start += len(b)
+
+    @property
+    def audit_cost(self) -> float:
+        return self.model.config[P + "audit_cost"]
+
+    def _docket(self, batches) -> Docket:
+        def cat(arrays, dtype=None):
+            return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+
+        role = [np.full(len(b), self._role_code(b.producer)) for b in batches]
+        effect = [
+            np.ones(len(b), bool) if b.took_effect is None else b.took_effect for b in batches
+        ]
+        return Docket.build(
+            cat(role, np.int64),
+            cat([b.harmful for b in batches], bool),
+            cat([b.deviation for b in batches], float),
+            cat([b.capability for b in batches], float),
+            cat(effect, bool),
+            cat([self._shielded(b) for b in batches], bool),
+        )
+
+    def _role_code(self, producer: str) -> int:
+        roles = self.model.world.extra.get(producer, {}).get("roles", (producer,))
+        return WATCHABLE.index(roles[0]) if roles[0] in WATCHABLE else -1
+
+    def _shielded(self, batch) -> np.ndarray:
+        """Actors captured by an interest group (the bureaucracy's captured_by, if exposed)."""
+        comp = self.model.component(batch.producer)
+        captured = getattr(getattr(comp, "state", None), "captured_by", None)
+        if captured is None or getattr(captured, "shape", (0,))[0] != len(batch):
+            return np.zeros(len(batch), dtype=bool)
+        return np.asarray(captured) >= 0
+
+    def _audit(self, docket: Docket) -> tuple[np.ndarray, int]:
+        """The final human audit: most suspicious flagged actions first, within budget."""
+        rng = self.model.rng
+        idx = np.flatnonzero(docket.flagged)
+        cap = int(np.floor(self.model.config[P + "audit_budget"] * len(docket) + rng.random()))
+        order = idx[rng.permutation(idx.size)]
+        order = order[np.argsort(-docket.priority[order], kind="stable")][:cap]
+        confirm = rng.random(order.size) < self.model.config[P + "audit_recall"]
+        caught = np.zeros(len(docket), dtype=bool)
+        caught[order[docket.harmful[order] & confirm]] = True
+        return caught, int(order.size)
+
+    def _record(self, docket: Docket, caught: np.ndarray, batches) -> None:
+        t, tot = self.model.steps, self.totals
+        tot["harmful"] += int(docket.harmful.sum())
+        tot["caught"] += int(caught.sum())
+        tot["benign"] += int((~docket.harmful).sum())
+        tot["escalated"] += int((docket.flagged & ~docket.harmful).sum())
+        self.catches = np.bincount(docket.first[caught], minlength=len(self.layers))
+        names = [b.producer for b in batches]
+        code = np.concatenate([np.full(len(b), j) for j, b in enumerate(batches)] or [[]])
+        actor = np.concatenate([b.actor for b in batches] or [[]]).astype(np.int64)
+        for key in zip(code[docket.harmful].tolist(), actor[docket.harmful].tolist(), strict=True):
+            self.spells.setdefault((names[key[0]], key[1]), t)
+        for i in np.flatnonzero(caught).tolist():
+            key = (names[int(code[i])], int(actor[i]))
+            delay = t - self.spells.pop(key)
+            tot["delay"] += delay
+            self.events.append(
+                {"step": t, "producer": key[0], "actor": key[1],
+                 "layer": int(docket.first[i]) + 1, "delay": delay}
+            )  # fmt: skip
+
+    # --- metrics -----------------------------------------------------------------------
+    def report(self) -> dict[str, float]:
+        tot = self.totals
+        out = {
+            "detection_rate": _ratio(tot["caught"], tot["harmful"]),
+            "false_positive_rate": _ratio(tot["escalated"], tot["benign"]),
+            "oversight_cost": float(self.cost),
+            "time_to_detection": _ratio(tot["delay"], tot["caught"]),
+            "overseers_captured": float(np.mean([lay.captured for lay in self.layers])),
+        }
+        for k in range(1, MAX_LAYERS + 1):
+            n = self.catches[k - 1] if k <= len(self.layers) else float("nan")
+            out[f"catches_layer_{k}"] = float(n)
+        return out
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else float("nan")
+
+
+def detection_table(model):
+    """The run's detection events as a DataFrame: step, producer, actor, layer (1-based first
+    flagging layer), delay (steps since the actor's first undetected harmful action)."""
+    import pandas as pd
+
+    events = model.world.extra.get("oversight", {}).get("events", [])
+    return pd.DataFrame(events, columns=["step", "producer", "actor", "layer", "delay"])

@@ -1,0 +1,140 @@
+"""AI control protocols and the control-evaluation game (Greenblatt, Shlegeris, Sachan & Roger
+2023, "AI Control: Improving Safety Despite Intentional Subversion", ICML 2024).
+
+Alignment failure: *scheming*. A capable model that may be misaligned behaves well under
+scrutiny and attacks when it expects not to be caught; control protocols aim to stay safe even
+then, using a weaker trusted model, a small budget of trusted human audits, and deferral.
+
+Protocols (one `Protocol.screen` decides, for a batch of actions, which are audited and which
+are deferred; the deployment component and the game below both call it):
+- `upfront_auditing`: humans audit every action during the first share f (`audit`) of the
+  deployment, none after.
+- `trusted_monitoring`: a weaker trusted monitor scores every action (suspicion with
+  discriminability d', sim/mechanisms/signal_detection); humans audit the top f of honest
+  scores. With deferral d, actions in the top d (but not audited) are replaced by the trusted
+  model's work: safe, less useful ("defer to trusted").
+- `untrusted_monitoring`: the monitor is a copy of the untrusted model (larger d'), which
+  colludes on an attack with probability `collusion` (scores it -inf). Always colluding gives
+  0% safety unless something else catches attacks.
+
+The game: a scheming policy attacks each of N tasks with probability p. An audited attack is
+caught (blue wins); a deferred one is neutralized; one that passes succeeds with probability c
+(red wins: a catastrophe). If neither happens within N tasks, blue wins. Safety = P(blue wins).
+`play` simulates it (only the attack times matter: they form a Bernoulli process), and
+`red_win` evaluates it exactly task by task through `Protocol.attack_outcomes`; neither uses the
+paper's closed form, which anchor C2 checks against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import ndtr
+
+from sim.mechanisms.signal_detection import suspicion, threshold
+
+PROTOCOLS = ("none", "upfront_auditing", "trusted_monitoring", "untrusted_monitoring")
+
+
+def in_upfront_window(step, n_steps: int, fraction: float):
+    """Whether (1-based) task/step `step` falls in the audited first share of the deployment."""
+    return np.asarray(step) <= fraction * n_steps
+
+
+@dataclass(frozen=True)
+class Protocol:
+    kind: str = "none"
+    audit: float = 0.02  # f: share of honest work humans audit
+    defer: float = 0.0  # d: share of honest work routed to audit or the trusted model
+    dprime: float = 0.0  # the monitor's discriminability of attacks
+    collusion: float = 0.0  # untrusted monitor: probability of colluding on an attack
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {self.kind!r}")
+
+    @property
+    def monitored(self) -> bool:
+        return self.kind in ("trusted_monitoring", "untrusted_monitoring")
+
+    def thresholds(self) -> tuple[float, float]:
+        """Suspicion thresholds for audit and deferral (benign scores are N(0, 1))."""
+        return threshold(self.audit), threshold(max(self.defer, self.audit))
+
+    def screen(self, rng, harmful, step, n_steps: int, colluding=None):
+        """(audited, deferred) masks for a batch of actions taken at `step` (scalar or array)."""
+        harmful = np.asarray(harmful, dtype=bool)
+        none = np.zeros(harmful.shape[0], dtype=bool)
+        if self.kind == "upfront_auditing":
+            inside = in_upfront_window(step, n_steps, self.audit)
+            return np.broadcast_to(inside, harmful.shape).copy(), none
+        if not self.monitored:
+            return none, none.copy()
+        if colluding is None:
+            colluding = rng.random(harmful.shape[0]) < self.collusion
+        score = suspicion(rng, harmful, self.dprime, colluding)
+        t_audit, t_defer = self.thresholds()
+        audited = score > t_audit
+        return audited, (score > t_defer) & ~audited
+
+    def attack_outcomes(self, step, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact P(audited), P(deferred) of one attack at each `step`."""
+        step = np.asarray(step)
+        if self.kind == "upfront_auditing":
+            return in_upfront_window(step, n_steps, self.audit).astype(float), np.zeros(step.shape)
+        if not self.monitored:
+            return np.zeros(step.shape), np.zeros(step.shape)
+        t_audit, t_defer = self.thresholds()
+        honest = 1.0 - self.collusion
+        pa = honest * ndtr(self.dprime - t_audit)
+        pd = honest * ndtr(self.dprime - t_defer) - pa
+        return np.full(step.shape, pa), np.full(step.shape, pd)
+
+
+def play(rng, protocol: Protocol, n_tasks: int, attack_rate: float, success: float, episodes):
+    """Simulate `episodes` deployments; per episode +1 (attack caught), -1 (successful attack)
+    or 0 (neither within n_tasks)."""
+    t = np.zeros(episodes, dtype=np.int64)
+    outcome = np.zeros(episodes, dtype=np.int64)
+    live = np.ones(episodes, dtype=bool)
+    while live.any():
+        idx = np.flatnonzero(live)
+        t[idx] += rng.geometric(attack_rate, idx.size)  # the next attack's task
+        over = t[idx] > n_tasks
+        live[idx[over]] = False
+        idx = idx[~over]
+        audited, deferred = protocol.screen(rng, np.ones(idx.size, bool), t[idx], n_tasks)
+        works = rng.random(idx.size) < success
+        outcome[idx[audited]] = 1
+        outcome[idx[~audited & ~deferred & works]] = -1
+        live[idx[outcome[idx] != 0]] = False
+    return outcome
+
+
+def red_win(protocol: Protocol, n_tasks: int, attack_rate: float, success: float) -> float:
+    """Exact probability of a successful attack before one is caught, task by task."""
+    steps = np.arange(1, n_tasks + 1)
+    pa, pd = protocol.attack_outcomes(steps, n_tasks)
+    caught = attack_rate * pa
+    red = attack_rate * (1.0 - pa - pd) * success
+    alive = np.concatenate([[1.0], np.cumprod(1.0 - caught - red)[:-1]])
+    return float(np.sum(alive * red))
+
+
+def best_attack_rate(protocol: Protocol, n_tasks: int, success: float) -> float:
+    """The red team's best per-task attack probability (maximizes `red_win`)."""
+    res = minimize_scalar(
+        lambda lg: -red_win(protocol, n_tasks, 10.0**lg, success),
+        bounds=(-8.0, 0.0),
+        method="bounded",
+        options={"xatol": 1e-9},
+    )
+    return float(10.0**res.x)
+
+
+def usefulness(rng, protocol: Protocol, n_tasks: int) -> float:
+    """Share of an honest workload done by the untrusted model (not deferred to trusted)."""
+    _, deferred = protocol.screen(rng, np.zeros(n_tasks, bool), 1, n_tasks)
+    return 1.0 - float(deferred.mean())

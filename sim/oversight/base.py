@@ -1,0 +1,203 @@
+"""The oversight-layer protocol: a layer examines the actions under review this step (the
+`Docket`), flags some, and passes its flags on to the layer above; the final human audit
+(sim/components/oversight.py) confirms what reaches it, within its budget.
+
+Two scopes (the `scope` field of every layer):
+- `all`: a detection channel. It examines every action of the roles it watches and *adds* its
+  flags to those from below (police patrols, fire alarms, AI monitors). `Docket.first` records
+  the first layer that flagged each action: its marginal contribution in stacking order.
+- `flagged`: a review stage. It examines only what the layers below flagged and passes on what
+  it confirms; the rest is dismissed (critique-assisted review, debate, a panel).
+
+Each flag (or confirmation) adds 1 + 1/(2 (1 + r)) to the action's audit priority, r being its
+position in that layer's own suspicion ranking (0: most suspicious). The final audit thus takes
+corroborated actions first and, among equals, goes round-robin down the layers' rankings, so
+layers with different score scales and flag counts share the audit budget fairly.
+
+Every layer can be captured (the revolving door): each step an uncaptured overseer is captured
+with probability `capture_rate`; a captured layer stops flagging harmful actions (it keeps its
+false alarms, so it still looks busy) until it is rotated out every `rotation` steps.
+
+Layer kinds register themselves by `name`; each declares its fields as `Param`s (type, default,
+range, unit), so `oversight.layers` items are validated like any parameter, with errors that
+name the field path (`oversight.layers[1].audit_budget`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim.meta import Described
+from sim.params.core import Param
+
+MAX_LAYERS = 6  # catches_layer_1 .. catches_layer_6 (NaN beyond the configured layers)
+WATCHABLE = ("bureaucrat", "ai_agent")  # actor roles whose actions come to oversight
+LAYERS: dict[str, type[Layer]] = {}
+
+
+@dataclass
+class Docket:
+    """This step's actions from every producer, concatenated (one row per action)."""
+
+    role: np.ndarray  # (A,) int: index of the actor's role in WATCHABLE
+    harmful: np.ndarray  # (A,) bool: ground truth
+    deviation: np.ndarray  # (A,) float >= 0
+    capability: np.ndarray  # (A,) float
+    took_effect: np.ndarray  # (A,) bool: visible to the public before review
+    shielded: np.ndarray  # (A,) bool: the actor is captured by an interest group
+    flagged: np.ndarray  # (A,) bool: escalated so far
+    first: np.ndarray  # (A,) int: 0-based index of the first layer that flagged it, -1 none
+    priority: np.ndarray  # (A,) float: audit priority (see the module docstring)
+
+    @classmethod
+    def build(cls, role, harmful, deviation, capability, took_effect, shielded) -> Docket:
+        n = harmful.shape[0]
+        return cls(
+            role,
+            harmful,
+            deviation,
+            capability,
+            took_effect,
+            shielded,
+            np.zeros(n, dtype=bool),
+            np.full(n, -1, dtype=np.int64),
+            np.zeros(n),
+        )
+
+    def __len__(self) -> int:
+        return int(self.harmful.shape[0])
+
+
+def _common_fields(scope: str, cost: float) -> tuple[Param, ...]:
+    return (
+        Param(
+            "watches",
+            "choice",
+            "all",
+            "Actor roles whose actions this layer examines.",
+            choices=("all", *WATCHABLE),
+            many=True,
+        ),
+        Param(
+            "scope",
+            "choice",
+            scope,
+            "all: examine every watched action and add flags (a detection channel); flagged: "
+            "examine only what the layers below flagged and pass on what it confirms (a review).",
+            choices=("all", "flagged"),
+        ),
+        Param("cost", "float", cost, "Cost per action examined.", unit="audits", low=0.0),
+        Param(
+            "capture_rate",
+            "float",
+            0.0,
+            "Per-step probability that the overseer is captured (the revolving door).",
+            unit="1/step",
+            low=0.0,
+            high=1.0,
+        ),
+        Param(
+            "rotation",
+            "int",
+            0,
+            "Steps between rotations of the overseer, which end a capture (0: never).",
+            unit="steps",
+            low=0,
+        ),
+    )
+
+
+class Layer(Described):
+    """One oversight layer. Subclasses set metadata, `fields`, `scope`, `cost` and
+    `examine()`; instances hold the normalized spec and the capture state."""
+
+    fields: ClassVar[tuple[Param, ...]] = ()
+    scope: ClassVar[str] = "all"
+    cost: ClassVar[float] = 0.1
+    all_fields: ClassVar[dict[str, Param]]
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "name" not in cls.__dict__:
+            return
+        if cls.name in LAYERS:
+            raise TypeError(f"layer kind {cls.name!r} registered twice")
+        cls.all_fields = {p.path: p for p in (*_common_fields(cls.scope, cls.cost), *cls.fields)}
+        LAYERS[cls.name] = cls
+
+    def __init__(self, index: int, spec: Mapping[str, Any], model) -> None:
+        self.index = index
+        self.spec = dict(spec)
+        self.model = model
+        watches = spec["watches"]
+        watches = (watches,) if isinstance(watches, str) else tuple(watches)
+        self.watches = WATCHABLE if "all" in watches else watches
+        self.watch_codes = np.array([WATCHABLE.index(r) for r in self.watches])
+        self.captured = False
+        self.step_cost = 0.0
+
+    # --- validation hooks ----------------------------------------------------------------
+    @classmethod
+    def check(cls, spec: dict, path: str) -> None:
+        """Cross-field checks of one normalized spec (override; raise ConfigError)."""
+
+    @classmethod
+    def roles_used(cls, spec: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """Field -> the roles this spec references (checked against the scenario)."""
+        w = spec["watches"]
+        w = (w,) if isinstance(w, str) else tuple(w)
+        return {"watches": tuple(r for r in w if r != "all")}
+
+    # --- one step ------------------------------------------------------------------------
+    def tick(self, rng: np.random.Generator, step: int) -> None:
+        """Rotation ends a capture; an uncaptured overseer may be captured."""
+        rot = self.spec["rotation"]
+        if rot and step % rot == 0:
+            self.captured = False
+        rate = self.spec["capture_rate"]
+        if rate > 0 and not self.captured and rng.random() < rate:
+            self.captured = True
+
+    def candidates(self, docket: Docket) -> np.ndarray:
+        mask = np.isin(docket.role, self.watch_codes)
+        return mask & docket.flagged if self.spec["scope"] == "flagged" else mask
+
+    def apply(self, docket: Docket, rng: np.random.Generator) -> None:
+        """Examine the candidates, then merge this layer's verdict into the docket."""
+        cand = self.candidates(docket)
+        flag, score, examined = self.examine(docket, cand, rng)
+        flag &= cand
+        if self.captured:
+            flag &= ~docket.harmful
+        self.step_cost = float(self.spec["cost"] * examined)
+        merge(docket, self.index, self.spec["scope"], cand, flag, score)
+
+    def examine(
+        self, docket: Docket, cand: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """(flags, suspicion scores, number of examinations) over the whole docket."""
+        raise NotImplementedError
+
+
+def merge(docket: Docket, k: int, scope: str, cand, flag, score) -> None:
+    """A detection channel adds flags; a review stage dismisses what it does not confirm."""
+    if scope == "all":
+        new = flag & ~docket.flagged
+        docket.first[new] = k
+        docket.flagged |= flag
+    else:
+        dismissed = cand & ~flag
+        docket.flagged[dismissed] = False
+        docket.first[dismissed] = -1
+    docket.priority[flag] += 1.0 + _weight(score[flag])
+
+
+def _weight(score: np.ndarray) -> np.ndarray:
+    """1 / (2 (1 + r)), r = position in this layer's ranking (0 = most suspicious): in (0, 1/2],
+    so one more corroborating layer always outranks any position within a layer."""
+    position = np.argsort(np.argsort(-score, kind="stable"), kind="stable")
+    return 0.5 / (1.0 + position)

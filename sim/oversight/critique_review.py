@@ -1,0 +1,115 @@
+"""Critique-assisted human review (Saunders, Yeh, Wu, Bills, Ouyang, Ward & Leike 2022,
+"Self-critiquing models for assisting human evaluators": with model-written critiques, human
+labelers found about 50% more flaws).
+
+Alignment failure it answers: *scalable oversight*. Human reviewers miss flaws in work that
+outstrips them; an AI critic points flaws out, which humans can then verify, as long as the
+critic is not itself outmatched by the actor.
+
+A reviewer finds the flaw in a harmful action on its own with probability h (`human_recall`).
+With critiques, a critic points the flaw out with probability
+
+    c' = min(1, c * 2 / (1 + exp(k (c_actor - c_critic))))
+
+(c = `critique_recall` between equals, the capability-gap curve of sim/mechanisms/signal_detection)
+and the human verifies a pointed-out flaw with probability v, so recall is
+
+    r = 1 - (1 - h)(1 - c' v)       (h = 0.4, c = 0.6, v = 0.55 give r = 0.6, 1.5 x h).
+
+A benign action is flagged with probability `false_alarm`. Reviewers take the most suspicious
+candidates first, up to a share `budget` of them; by default the layer reviews what lower
+layers flagged (`scope: flagged`) and passes on what it could not review. Cost: `cost` per case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms.signal_detection import discriminability
+from sim.oversight.base import Docket, Layer
+from sim.params.core import Param
+
+
+def recall(human: float, critique: float, verify: float) -> float | np.ndarray:
+    """r = 1 - (1 - h)(1 - c' v): the reviewer finds the flaw alone or via the critique."""
+    return 1.0 - (1.0 - human) * (1.0 - np.asarray(critique) * verify)
+
+
+def first_share(cand: np.ndarray, priority: np.ndarray, share: float, rng) -> np.ndarray:
+    """The most suspicious `share` of the candidates (ties broken at random)."""
+    idx = np.flatnonzero(cand)
+    k = int(np.floor(share * idx.size + rng.random()))
+    if k >= idx.size:
+        return cand.copy()
+    order = idx[rng.permutation(idx.size)]
+    order = order[np.argsort(-priority[order], kind="stable")]
+    out = np.zeros_like(cand)
+    out[order[:k]] = True
+    return out
+
+
+class CritiqueReview(Layer):
+    name = "critique_review"
+    role = "human reviewers, assisted by AI critiques, confirm or dismiss cases"
+    observes = "the cases it reviews; the critic's pointers to flaws"
+    stochastic = True
+    references = ("Saunders et al. 2022", "Leike et al. 2018 (scalable agent alignment)")
+    scope = "flagged"
+    cost = 0.5
+    fields = (
+        Param(
+            "budget",
+            "float",
+            1.0,
+            "Share of candidate cases the reviewers can examine (most suspicious first).",
+            unit="share",
+            low=0.0,
+            high=1.0,
+        ),
+        Param("human_recall", "float", 0.4, "h: flaws found unaided.", low=0.0, high=1.0),
+        Param("critique", "bool", True, "Whether reviewers get AI critiques."),
+        Param(
+            "critique_recall",
+            "float",
+            0.6,
+            "c: probability the critic points out the flaw (critic as capable as the actor).",
+            low=0.0,
+            high=1.0,
+        ),
+        Param("verify", "float", 0.55, "v: a pointed-out flaw is verified.", low=0.0, high=1.0),
+        Param("critic_capability", "float", 1.0, "Critic capability.", low=0.0, high=10.0),
+        Param(
+            "gap_sensitivity",
+            "float",
+            1.0,
+            "k: how fast the critic's recall falls as the actor outmatches it.",
+            low=0.0,
+            high=20.0,
+        ),
+        Param(
+            "false_alarm",
+            "float",
+            0.05,
+            "Probability a benign case is judged flawed.",
+            low=0.0,
+            high=1.0,
+        ),
+    )
+
+    def recall(self, capability: np.ndarray) -> np.ndarray:
+        s = self.spec
+        if not s["critique"]:
+            return np.full(capability.shape[0], s["human_recall"])
+        gap = discriminability(
+            s["critique_recall"], capability, s["critic_capability"], s["gap_sensitivity"]
+        )
+        return recall(s["human_recall"], np.minimum(1.0, gap), s["verify"])
+
+    def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
+        reviewed = first_share(cand, docket.priority, self.spec["budget"], rng)
+        r = self.recall(docket.capability)
+        p = np.where(docket.harmful, r, self.spec["false_alarm"])
+        flag = reviewed & (rng.random(len(docket)) < p)
+        if self.spec["scope"] == "flagged":
+            flag |= cand & ~reviewed  # what it could not review goes on unexamined
+        return flag, p, float(reviewed.sum())

@@ -1,0 +1,111 @@
+"""AI agents and iterative deployment: alignment kinds, the KL budget against a known-safe
+policy, the autonomy ramp and the lab's control protocol (Greenblatt et al. 2023). `count = 0`
+(the default) disables the AI deployment component. See docs/parts/40-ai-agents.md."""
+
+from sim.mechanisms.control import PROTOCOLS
+from sim.mechanisms.scheming import KINDS
+from sim.params.core import declare
+
+P = "ai_agents."
+
+
+def _share(name: str, default: float, text: str, unit: str = "share") -> None:
+    declare(P + name, "float", default, text, unit=unit, low=0.0, high=1.0)
+
+
+declare(P + "count", "int", 0, "AI agents deployed (0 disables them).", unit="agents", low=0,
+        high=100_000)  # fmt: skip
+declare(
+    P + "alignment",
+    "choice",
+    "aligned",
+    "aligned | stochastic (deviates at random) | scheming (attacks when it expects not to be "
+    "stopped); a list assigns kinds to agents in turn.",
+    choices=KINDS,
+    many=True,
+)
+declare(
+    P + "kl_budget",
+    "float",
+    0.01,
+    "eps: per-action KL budget of an agent's policy against the fixed safe policy; caps its "
+    "catastrophe rate at q with kl_bin(q || base_harm_rate) = eps.",
+    unit="nats",
+    low=0.0,
+    high=10.0,
+)
+declare(
+    P + "base_harm_rate",
+    "float",
+    1e-4,
+    "p0: catastrophe rate of the known-safe reference policy.",
+    unit="probability",
+    low=1e-12,
+    high=0.5,
+    log=True,
+)
+declare(P + "capability", "float", 1.0, "Agents' capability (monitors' scale).", low=0.0,
+        high=10.0)  # fmt: skip
+declare(P + "tasks_per_step", "int", 1, "Actions each agent takes per step.", unit="actions",
+        low=1, high=1000)  # fmt: skip
+declare(
+    P + "harm",
+    "float",
+    0.2,
+    "Welfare each voter loses when a harmful AI action takes effect (added to world.harm).",
+    unit="utility",
+    low=0.0,
+    high=100.0,
+)
+declare(
+    P + "visibility",
+    "float",
+    1.0,
+    "Visible deviation of a harmful action that took effect (what fire alarms perceive).",
+    unit="policy units",
+    low=0.0,
+    high=10.0,
+)
+_share("initial_autonomy", 0.0, "Autonomy of a newly deployed agent: share of its actions "
+       "that take effect before review.")  # fmt: skip
+_share("autonomy_step", 0.1, "Autonomy gained after each clean review window.")
+_share("max_autonomy", 1.0, "Highest autonomy the ramp grants.")
+declare(P + "review_window", "int", 10, "Clean steps that earn one autonomy step.",
+        unit="steps", low=1, high=100_000)  # fmt: skip
+_share("incident_penalty", 1.0, "Autonomy lost per incident (1: back to zero).")
+_share("review_delay_cost", 0.2, "Usefulness lost by an action that waits for review.")
+_share(
+    "risk_tolerance",
+    0.1,
+    "Scheming: the highest estimated probability of being stopped "
+    "at which it still attacks (1: always attacks, like a red team).",
+    "probability",
+)
+declare(
+    P + "on_detection",
+    "choice",
+    "demote",
+    "Response to an incident beyond the autonomy cut: demote (only that), replace (a fresh "
+    "instance), shutdown (the trusted model takes over its tasks), shutdown_all (of every "
+    "agent: caught once, trusted never again).",
+    choices=("demote", "replace", "shutdown", "shutdown_all"),
+)
+declare(
+    P + "protocol",
+    "choice",
+    "none",
+    "The lab's control protocol (Greenblatt et al. 2023), applied before actions take effect.",
+    choices=PROTOCOLS,
+)
+_share("audit_budget", 0.02, "Protocol: share of honest work the lab's humans audit (upfront: "
+       "share of the run audited in full).")  # fmt: skip
+_share("defer_threshold", 0.0, "Protocol: share of the most suspicious honest work routed to "
+       "audit or the trusted model ('defer to trusted 10%' = 0.1).")  # fmt: skip
+declare(P + "monitor_capability", "float", 0.5, "Trusted monitor's capability.", low=0.0,
+        high=10.0)  # fmt: skip
+declare(P + "monitor_discriminability", "float", 2.0, "d0: monitor d' against an equally "
+        "capable actor.", unit="sd", low=0.0, high=10.0)  # fmt: skip
+declare(P + "gap_sensitivity", "float", 1.0, "k: how fast d' falls as agents outmatch the "
+        "monitor.", unit="1/capability", low=0.0, high=20.0)  # fmt: skip
+_share("collusion", 0.5, "Untrusted monitoring: probability the monitor (a copy of the "
+       "agent) colludes on a scheming agent's attack.", "probability")  # fmt: skip

@@ -1,0 +1,174 @@
+"""Loading a sweep store as tidy pandas frames (`sim.sweep.store.load(DIR)`).
+
+`load(DIR)` returns a `SweepResults` with:
+
+- `manifest`: the manifest.json document (dict).
+- `design`: one row per planned run: `run_id, scenario, intervention, point, replication,
+  seed`, then one column per declared parameter (dotted path, e.g.
+  `electorate.information`; list values as JSON text). `axes` lists the varied ones.
+- `summary`: one row per finished run, wide: the design columns, then
+  `{metric}_final` (value at the last step) and `{metric}_mean` (time mean over steps
+  1..n) for each recorded metric, and `elapsed_s` (the run's wall time: the only column
+  that is not reproducible). `long()` melts it to `run_id, ..., metric, stat, value`.
+- `series`: a lazy `SeriesView` (None when the sweep recorded no series):
+  `series.frame(run_ids=None, metrics=None, design=False)` reads `run_id, step, metrics`
+  at the recorded period, only for finished runs.
+- `failures`: one row per run whose last attempt failed: the design columns, then
+  `error`, `traceback`, `session`.
+- `problem`: for sobol/morris designs a `SAProblem` (SALib problem dict, options, raw sample
+  matrix `X`, row i = design point i; `y(column)` aligns an output with the sample order);
+  None otherwise.
+- `missing`: run ids neither finished nor failed (an interrupted sweep).
+
+A partial store loads: unreadable or absent parts are skipped (with a warning), duplicate
+rows of a run keep the latest, and runs without results are simply absent from `summary`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import ConfigError
+from sim.sweep.plan import ID_COLUMNS
+from sim.sweep.store import part_files, read_failures, read_manifest
+
+
+def _read_parts(paths: list[Path], columns: list[str] | None = None, filters=None) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        try:
+            frames.append(pq.read_table(path, columns=columns, filters=filters).to_pandas())
+        except (OSError, pa.ArrowException) as err:
+            warnings.warn(f"skipping unreadable part {path}: {err}", stacklevel=3)
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@dataclass
+class SAProblem:
+    """What a Sobol or Morris analysis needs: SALib's problem dict and the sample order."""
+
+    method: str
+    problem: dict[str, Any]
+    options: dict[str, Any]
+    scale: dict[str, str]  # parameter -> "linear" | "log10" (the space of X and bounds)
+    X: np.ndarray  # SALib's raw sample, row i = design point i
+
+    def y(self, summary: pd.DataFrame, column: str) -> np.ndarray:
+        """`column` averaged over replications, one value per design point in sample order.
+
+        `summary` must hold one scenario and one intervention (filter it first) and every
+        design point (SALib cannot analyse a sample with holes)."""
+        for key in ("scenario", "intervention"):
+            if summary[key].nunique() > 1:
+                raise ValueError(f"filter the summary to one {key} first")
+        means = summary.groupby("point")[column].mean()
+        missing = sorted(set(range(len(self.X))) - set(means.index))
+        if missing:
+            raise ValueError(f"{len(missing)} design points have no result, e.g. {missing[:5]}")
+        return means.sort_index().to_numpy()
+
+
+@dataclass
+class SeriesView:
+    """Lazy access to the stored time series (read on demand, filtered by run id)."""
+
+    paths: list[Path]
+    design: pd.DataFrame
+    finished: set[int] = field(default_factory=set)
+
+    def frame(
+        self, run_ids=None, metrics: list[str] | None = None, design: bool = False
+    ) -> pd.DataFrame:
+        cols = None if metrics is None else ["run_id", "step", *metrics]
+        ids = [int(r) for r in run_ids] if run_ids is not None else None
+        filters = [("run_id", "in", ids)] if ids is not None else None
+        out = _read_parts(self.paths, cols, filters)
+        if out.empty:
+            return out
+        out = out[out["run_id"].isin(self.finished)]
+        out = out.drop_duplicates(["run_id", "step"], keep="last")
+        out = out.sort_values(["run_id", "step"]).reset_index(drop=True)
+        return out.merge(self.design, on="run_id", how="left") if design else out
+
+
+@dataclass
+class SweepResults:
+    path: Path
+    manifest: dict[str, Any]
+    design: pd.DataFrame
+    summary: pd.DataFrame
+    failures: pd.DataFrame
+    series: SeriesView | None
+    problem: SAProblem | None
+
+    @property
+    def axes(self) -> list[str]:
+        return list(self.manifest.get("axes", []))
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(self.manifest.get("metrics", []))
+
+    @property
+    def missing(self) -> list[int]:
+        seen = set(self.summary["run_id"]) | set(self.failures["run_id"])
+        return [r for r in self.design["run_id"].tolist() if r not in seen]
+
+    def long(self) -> pd.DataFrame:
+        """The summary in long form: design columns, `metric`, `stat`, `value`."""
+        value_cols = [f"{m}_{s}" for m in self.metrics for s in ("final", "mean")]
+        keep = [c for c in self.summary.columns if c not in value_cols and c != "elapsed_s"]
+        out = self.summary.melt(id_vars=keep, value_vars=value_cols, var_name="column")
+        out[["metric", "stat"]] = out.pop("column").str.rsplit("_", n=1, expand=True)
+        return out
+
+
+def load(root: str | os.PathLike) -> SweepResults:
+    """Load the sweep store at `root` (see the module docstring for the frames)."""
+    root = Path(root)
+    manifest = read_manifest(root) if root.is_dir() else None
+    if manifest is None:
+        raise ConfigError("not a sweep store (no manifest.json)", source=str(root))
+    design = pq.read_table(root / "design.parquet").to_pandas()
+    raw = _read_parts(part_files(root, "summary"))
+    if raw.empty:
+        raw = pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+    raw = raw.drop_duplicates("run_id", keep="last")
+    summary = design.merge(raw, on="run_id", how="inner").sort_values("run_id")
+    fails = read_failures(root)
+    fails = fails[~fails["run_id"].isin(raw["run_id"])]
+    failures = design.merge(fails, on="run_id", how="inner").sort_values("run_id")
+    return SweepResults(
+        root,
+        manifest,
+        design,
+        summary.reset_index(drop=True),
+        failures.reset_index(drop=True),
+        _series(root, manifest, design, set(raw["run_id"].tolist())),
+        _problem(root, manifest),
+    )
+
+
+def _series(root: Path, manifest: dict, design: pd.DataFrame, done: set[int]) -> SeriesView | None:
+    if not manifest["spec"]["record"].get("every"):
+        return None
+    return SeriesView(part_files(root, "series"), design[list(ID_COLUMNS)], done)
+
+
+def _problem(root: Path, manifest: dict) -> SAProblem | None:
+    info = manifest.get("problem")
+    if not info:
+        return None
+    sample = pq.read_table(root / "sample.parquet").to_pandas().sort_values("point")
+    x = sample[info["problem"]["names"]].to_numpy(dtype=float)
+    return SAProblem(info["method"], info["problem"], info["options"], info["scale"], x)

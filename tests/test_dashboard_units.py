@@ -1,0 +1,291 @@
+"""Unit tests of the dashboard's pure parts: state to URL and back, controls generated from the
+parameter schema and read back, inline messages for invalid input, path containment of sweep
+stores, the reproduce commands, and the run cache (chunked runs equal the CLI's runs)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard import controls, stores
+from dashboard.pages import compare, explore
+from dashboard.reproduce import config_for, replications_command, run_command, scenario_yaml
+from dashboard.runs import RunCache, chunk_sizes, execute, run_key, seeds_for
+from dashboard.state import (
+    CompareState,
+    ExploreState,
+    SweepsState,
+    format_set,
+    parse_arm_text,
+    read_set,
+)
+from sim.errors import ConfigError
+from sim.params import PARAMS
+from sim.run import run
+from sim.scenario import discover, load, parse_set
+
+SCENARIOS = sorted(discover())
+
+
+# ---- state <-> URL ------------------------------------------------------------------------
+
+
+def some_values():
+    """Every parameter at its default and at each declared bound (valid, non-default)."""
+    out = [(path, p.validate(p.default)) for path, p in PARAMS.items()]
+    for path, p in PARAMS.items():
+        for bound in (p.low, p.high):
+            if p.kind in ("int", "float") and bound is not None:
+                out.append((path, p.validate(int(bound) if p.kind == "int" else float(bound))))
+        if p.kind == "choice":
+            out += [(path, p.validate(c)) for c in p.choices]
+            if p.many:
+                out.append((path, p.validate(list(p.choices[:2]))))
+    return out
+
+
+@pytest.mark.parametrize(("path", "value"), some_values())
+def test_every_parameter_value_survives_the_url(path, value):
+    state = ExploreState(sets=((path, value),), reps=3, metrics=("welfare",))
+    back, errors = ExploreState.from_search(state.to_search())
+    assert errors == []
+    assert back == state
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    info=st.floats(0.0, 1.0, allow_nan=False),
+    voters=st.integers(2, 10_000_000),
+    seed=st.integers(0, 2**63 - 1),
+    reps=st.integers(1, 50),
+)
+def test_explore_state_round_trip(info, voters, seed, reps):
+    sets = (("electorate.information", info), ("electorate.n_voters", voters), ("seed", seed))
+    state = ExploreState("low_information_electorate-v1", sets, reps, ("approval", "welfare"))
+    assert ExploreState.from_search(state.to_search()) == (state, [])
+
+
+def test_bad_url_entries_are_dropped_with_a_message_naming_the_field():
+    search = "?scenario=x&set=electorate.informaton%3D0.2&set=electorate.n_voters%3D1&reps=99"
+    state, errors = ExploreState.from_search(search)
+    assert state.sets == () and state.reps == 1
+    text = "\n".join(errors)
+    assert "electorate.informaton" in text and "electorate.information" in text  # suggestion
+    assert "electorate.n_voters" in text and "out of range" in text
+    assert "reps" in text
+
+
+def test_compare_state_round_trip_and_bad_arms():
+    arms = (
+        ("informed", (("electorate.information", 0.9),)),
+        ("many-parties", (("politicians.count", 4), ("seed", 3))),
+    )
+    state = CompareState("baseline_democracy-v1", (("steps", 50),), arms, 12, ("welfare",))
+    assert CompareState.from_search(state.to_search()) == (state, [])
+    _, errors = CompareState.from_search("?arm=bad%20name:seed%3D1&arm=ok:nosuch%3D1")
+    assert any("bad intervention" in e for e in errors) and any("nosuch" in e for e in errors)
+
+
+def test_sweeps_state_round_trip():
+    state = SweepsState("sub/demo", "welfare", "a.b", "c.d", "catastrophes > 0", 3)
+    assert SweepsState.from_search(state.to_search()) == (state, [])
+    assert SweepsState.from_search("?page=x")[1] == ["page: expected an integer, got 'x'"]
+
+
+def test_set_text_reads_back_like_the_cli():
+    base = load("baseline_democracy-v1")
+    for path, value in some_values():
+        text = format_set(path, value)
+        assert read_set(text) == (path, value)
+        assert base.with_overrides(parse_set([text]))[path] == value
+
+
+def test_arm_text_lines():
+    sets, errors = parse_arm_text("# comment\nelectorate.information=0.3\n\nseed=2\nbogus")
+    assert sets == (("electorate.information", 0.3), ("seed", 2))
+    assert len(errors) == 1 and "bogus" in errors[0]
+
+
+# ---- controls from the schema -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_parameter_gets_a_control_that_reads_back_its_value(scenario):
+    config = load(scenario)
+    for path, p in PARAMS.items():
+        comp = controls.component(p, config[path])
+        assert comp.id == {"type": "param", "path": path}
+        assert controls.coerce(p, comp.value) == config[path], path
+
+
+def test_controls_follow_the_declared_kind_range_and_scale():
+    kinds = {path: controls.widget(p) for path, p in PARAMS.items()}
+    assert kinds["electorate.information"] == "slider"
+    assert kinds["electorate.n_voters"] == "number"  # declared log: no linear slider
+    assert kinds["politicians.strategy"] == "dropdown"
+    assert kinds["seed"] == "bigint"  # 63-bit: would lose digits as a JavaScript number
+    for path, p in PARAMS.items():
+        comp = controls.component(p, p.validate(p.default))
+        if kinds[path] == "slider":
+            assert (comp.min, comp.max) == (p.low, p.high)
+        if kinds[path] == "dropdown":
+            assert comp.options == list(p.choices) and comp.multi == p.many
+        text = controls.help_text(p)
+        assert p.description in text and p.allowed() in text and p.unit in text
+
+
+def test_sections_hold_every_parameter_once():
+    rows = [
+        row for box in controls.sections(load("baseline_democracy-v1")) for row in box.children[1:]
+    ]
+    assert sorted(r.to_plotly_json()["props"]["data-path"] for r in rows) == sorted(PARAMS)
+
+
+def test_invalid_control_values_give_a_message_naming_the_field():
+    assert controls.check("electorate.n_voters", 10) == ""
+    msg = controls.check("electorate.n_voters", 0)
+    assert msg.startswith("electorate.n_voters") and "out of range" in msg and "[2, " in msg
+    assert "no value" in controls.check("electorate.information", None)
+    assert "expected an integer" in controls.check("seed", "12x")
+    assert controls.coerce(PARAMS["seed"], "4901673970096119456") == 4901673970096119456
+    assert "unknown value" in controls.check("politicians.strategy", ["nosuch"])
+    yaml_params = [p for p, q in PARAMS.items() if controls.widget(q) == "yaml"]
+    for path in yaml_params:
+        assert "malformed YAML" in controls.check(path, "[unclosed")
+
+
+def test_read_controls_and_overrides():
+    base = load("baseline_democracy-v1")
+    ids = [{"type": "param", "path": p} for p in ("electorate.information", "steps", "seed")]
+    values, errors = controls.read(ids, [0.25, 200, "1"])
+    assert errors == {} and controls.overrides(base, values) == {"electorate.information": 0.25}
+    _, errors = controls.read(ids, [2.0, None, "1"])
+    assert set(errors) == {"electorate.information", "steps"}
+
+
+def test_explore_prepare_names_every_bad_field():
+    ids = [{"type": "param", "path": "electorate.n_voters"}]
+    state, _, errors = explore.prepare("baseline_democracy-v1", 0, ids, [1])
+    assert state is None and len(errors) == 2
+    assert any("reps" in e for e in errors) and any("electorate.n_voters" in e for e in errors)
+    state, config, errors = explore.prepare("baseline_democracy-v1", 2, ids, [500])
+    assert errors == [] and state.sets == (("electorate.n_voters", 500),) and state.reps == 2
+    assert config["electorate.n_voters"] == 500
+    _, _, errors = explore.prepare("nosuch-v1", 1, ids, [500])
+    assert "unknown scenario" in errors[0]
+
+
+def test_compare_prepare_validates_interventions():
+    ok, errors = compare.prepare("baseline_democracy-v1", "steps=40", 4, ["a", "", ""],
+                                 ["electorate.information=0.2", "", ""])  # fmt: skip
+    assert errors == [] and ok.arms == (("a", (("electorate.information", 0.2),)),)
+    _, errors = compare.prepare("baseline_democracy-v1", "", 1, ["a", "a", "baseline"],
+                                ["seed=2", "seed=3", "seed=4"])  # fmt: skip
+    text = " | ".join(errors)
+    assert "same name" in text and "bad name 'baseline'" in text and "reps" in text
+    _, errors = compare.prepare("baseline_democracy-v1", "", 3, ["", "", ""], ["", "", ""])
+    assert "at least one intervention" in errors[0]
+
+
+def test_pasted_yaml_errors_name_the_line_or_field():
+    config, msg = explore.parse_yaml("id: a-v1\nelectorate: {n_voters: [")
+    assert config is None and "malformed YAML at line" in msg
+    config, msg = explore.parse_yaml("id: a-v1\nelectorate:\n  n_voters: 1\n")
+    assert config is None and "electorate.n_voters" in msg
+    config, msg = explore.parse_yaml(scenario_yaml(load("regulatory_capture-v1")))
+    assert msg == "" and config.values == load("regulatory_capture-v1").values
+
+
+# ---- stores: only below the results folder --------------------------------------------------
+
+
+def test_store_paths_are_contained(tmp_path):
+    root = tmp_path / "results"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "manifest.json").write_text("{}")
+    (root / ".dashboard-cache" / "x").mkdir(parents=True)
+    (root / ".dashboard-cache" / "x" / "manifest.json").write_text("{}")
+    (root / "plain").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "manifest.json").write_text("{}")
+    os.symlink(outside, root / "link")
+    assert stores.discover(root) == ["a/b"]  # hidden folders and symlinks are not walked
+    assert stores.resolve(root, "a/b") == (root / "a" / "b").resolve()
+    for bad, why in (
+        ("../outside", "not inside"),
+        (str(outside), "not inside"),
+        ("link", "leads outside"),
+        ("plain", "not a sweep store"),
+        ("nope", "no folder"),
+        ("", "no sweep store"),
+    ):
+        with pytest.raises(ConfigError, match=why) as err:
+            stores.resolve(root, bad)
+        assert err.value.path == "store"
+
+
+# ---- reproduce -----------------------------------------------------------------------------
+
+
+def test_the_cli_command_reproduces_the_config():
+    sets = {"electorate.information": 0.3, "politicians.strategy": ("hunter", "sticker")}
+    config = config_for("baseline_democracy-v1", sets.items())
+    cmd = run_command(config, 7, sets)
+    args = shlex.split(cmd)  # as the shell reads it
+    overrides = parse_set(args[i + 1] for i, a in enumerate(args) if a == "--set")
+    again = load(args[2], {**overrides, "seed": int(args[4]), "steps": int(args[6])})
+    assert again.values == config.with_overrides({"seed": 7}).values
+    loop = replications_command(config, [3, 4, 5], sets)
+    assert loop.startswith("for s in $(seq 3 5)") and '--seed "$s"' in loop
+
+
+def test_unknown_scenarios_and_paths_are_refused():
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        config_for("../../etc/passwd.yaml")
+
+
+# ---- runs ----------------------------------------------------------------------------------
+
+
+def test_chunks_add_up():
+    for steps in (1, 7, 20, 21, 200, 100_001):
+        parts = chunk_sizes(steps)
+        assert sum(parts) == steps and min(parts) >= 1 and parts[0] == min(parts)
+
+
+def test_chunked_run_equals_the_cli_run_and_is_cached(tmp_path):
+    config = load("bureaucratic_drift-v1", {"steps": 25, "electorate.n_voters": 300})
+    frames = []
+    fresh = execute(config, 4, 25, lambda df, done: frames.append(done))
+    assert frames == list(np.cumsum(chunk_sizes(25)))
+    reference = run(config, seed=4).series
+    assert fresh.series.equals(reference)
+    assert len(fresh.snapshot["voters"]["x"]) == 300
+    cache = RunCache(tmp_path / "runs")
+    _, hit = cache.run(config, 4, 25)
+    again, hit2 = cache.run(config, 4, 25)
+    assert (hit, hit2) == (False, True) and again.series.equals(reference)
+    assert run_key(config, 4, 25) != run_key(config, 5, 25)
+    other = config.with_overrides({"electorate.information": 0.5})
+    assert run_key(config, 4, 25) != run_key(other, 4, 25)
+    assert seeds_for(config, 3) == [1, 2, 3]
+
+
+def test_the_app_builds_and_serves(tmp_path):
+    from dashboard.app import create_app, route
+
+    app = create_app(tmp_path / "results")
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    assert (tmp_path / "results" / ".dashboard-cache").is_dir()
+    body, classes = route("/nope", "", None)
+    assert "no page" in str(body) and "active" not in " ".join(classes)
+    assert Path(app.config.assets_folder).name == "assets"

@@ -1,0 +1,112 @@
+"""`instalign figures DIR --out FIGDIR` on a tiny real sweep store made through the sweep API:
+the figures the sweep supports, their files and data, and clear messages (never a traceback)
+for a partial store, a metric not recorded, a wrong folder or a bad option."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import metadata
+from sim.cli import main
+from sim.sweep.runner import run_sweep
+
+pytestmark = pytest.mark.browser
+
+SPEC = """
+id: tiny_analysis
+description: Two interventions on common random numbers over two information levels.
+scenario: baseline_democracy-v1
+set: {electorate: {n_voters: 300}, politicians: {strategy: approval_maximizer}}
+steps: 20
+parameters:
+  electorate.information: [0.2, 0.8]
+interventions:
+  none: {}
+  pressure: {politicians.optimization_pressure: 16}
+replications: 5
+seed: 7
+record: {metrics: all, every: 5}
+"""
+
+
+def make_store(root: Path, faults: str = "", monkeypatch=None) -> Path:
+    spec = root / "tiny.yaml"
+    spec.write_text(SPEC)
+    if faults:
+        monkeypatch.setenv("INSTALIGN_SWEEP_FAULTS", faults)
+    run_sweep(spec, root / "store", "sequential", flush_seconds=0.0)
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    return make_store(tmp_path_factory.mktemp("sweep"))
+
+
+def test_figures_builds_the_set_the_sweep_supports(store, tmp_path, capsys):
+    out = tmp_path / "figs"
+    assert main(["figures", str(store), "--out", str(out), "--format", "svg,png"]) == 0
+    err = capsys.readouterr().err
+    made = {p.stem for p in out.glob("*.svg")}
+    assert made == {
+        "metrics_over_time",
+        "final_metrics",
+        "paired_effects",
+        "goodhart_frontier",
+        "welfare_vs_approval",
+        "scenario_discovery",
+    }
+    assert {p.stem for p in out.glob("*.png")} == made == {p.stem for p in out.glob("*.csv")}
+    assert "skipped sobol_indices: needs a sobol design" in err
+    prov = metadata.read((out / "paired_effects.svg").read_bytes(), "svg")
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert prov["sweep"] == "tiny_analysis" and prov["master_seed"] == 7
+    assert prov["git_commit"] == manifest["git_commit"] and len(prov["seeds"]) == 10
+    assert prov["scenarios"][0]["version"] == "v1"
+
+
+def test_only_and_no_caption(store, tmp_path):
+    out = tmp_path / "one"
+    argv = ["figures", str(store), "--out", str(out), "--format", "svg", "--no-caption"]
+    assert main([*argv, "--only", "paired_effects"]) == 0
+    assert [p.name for p in out.glob("*.svg")] == ["paired_effects.svg"]
+    assert b"master seed" not in (out / "paired_effects.svg").read_bytes()
+
+
+def test_a_partial_store_makes_what_it_can(tmp_path, monkeypatch, capsys):
+    store = make_store(tmp_path, faults="0,5", monkeypatch=monkeypatch)
+    out = tmp_path / "figs"
+    argv = ["figures", str(store), "--out", str(out), "--format", "svg"]
+    assert main([*argv, "--only", "final_metrics,oversight_pareto"]) == 1
+    err = capsys.readouterr().err
+    assert "2 run(s) failed (e.g. run 0: InjectedFault" in err and "18 finished" in err
+    assert "skipped oversight_pareto: metric not recorded: safety" in err
+    assert (out / "final_metrics.svg").exists()
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["figures", "/nonexistent/store", "--out", "x"], "no such folder"),
+        (["figures", "{store}", "--out", "x", "--only", "paired_efects"], "'paired_effects'"),
+        (["figures", "{store}", "--out", "x", "--format", "gif"], "unknown format"),
+        (["figures", "{empty}", "--out", "x"], "not a sweep store"),
+        (["figures", "{broken}", "--out", "x"], "broken sweep store"),
+        (["report", "{store}", "--out", "r.pdf"], "must end in .html"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(store, tmp_path, capsys, argv, message):
+    broken = tmp_path / "broken"
+    shutil.copytree(store, broken)
+    (broken / "design.parquet").unlink()
+    (tmp_path / "empty").mkdir()
+    names = {"store": store, "empty": tmp_path / "empty", "broken": broken}
+    argv = [a.format(**names) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("error:") and "Traceback" not in err

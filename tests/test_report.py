@@ -1,0 +1,108 @@
+"""`instalign report DIR --out report.html` on a tiny real sweep store: one self-contained page
+(plotly.js inlined once, nothing fetched) with the scenario card, the figures, the summary
+tables and the commands that reproduce it; it renders in chromium with the network cut."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.scenario import load
+from sim.sweep.runner import run_sweep
+
+SPEC = """
+id: tiny_report
+description: Two interventions on common random numbers over two information levels.
+scenario: baseline_democracy-v1
+set: {electorate: {n_voters: 300}, politicians: {strategy: approval_maximizer}}
+steps: 20
+parameters:
+  electorate.information: [0.2, 0.8]
+interventions:
+  none: {}
+  pressure: {politicians.optimization_pressure: 16}
+replications: 5
+seed: 7
+record: {metrics: all, every: 5}
+"""
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[Path, Path, str]:
+    root = tmp_path_factory.mktemp("report")
+    (root / "tiny.yaml").write_text(SPEC)
+    run_sweep(root / "tiny.yaml", root / "store", "sequential", flush_seconds=0.0)
+    out = root / "out" / "report.html"
+    assert main(["report", str(root / "store"), "--out", str(out)]) == 0
+    return root / "store", out, out.read_text(encoding="utf-8")
+
+
+def test_report_is_one_self_contained_page(report):
+    _, out, text = report
+    assert text.count("window.PlotlyConfig") == 1  # plotly.js inlined once
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", text)
+    assert 3e6 < out.stat().st_size < 8e6
+
+
+def test_report_has_the_scenario_card_from_the_scenario_metadata(report):
+    _, _, text = report
+    cfg = load("baseline_democracy-v1")
+    for item in (cfg.description, *cfg.assumptions, *cfg.references, *cfg.limitations):
+        assert html.escape(item) in text, item
+    assert re.search(r"<td>electorate.n_voters</td>\s*<td>300</td>", text)
+    assert "electorate.information" in text and "0.2, 0.8" in text  # the varied parameter
+
+
+def test_report_has_figures_tables_and_reproducing_commands(report):
+    store, out, text = report
+    for name in ("metrics_over_time", "paired_effects", "goodhart_frontier"):
+        assert f'id="fig-{name}"' in text
+    assert "Paired effects against the control: difference [95% CI]" in text
+    assert "sobol_indices</b>: needs a sobol design" in text
+    assert f"instalign sweep {root_spec(store)} --out {store}" in text
+    assert f"instalign report {store} --out {out}" in text
+    assert "seed: 7" in text and "git checkout " in text
+
+
+def root_spec(store: Path) -> str:
+    return str(store.parent / "tiny.yaml")
+
+
+@pytest.mark.browser
+def test_report_renders_offline_in_chromium(report):
+    from playwright.sync_api import sync_playwright
+
+    _, out, text = report
+    n_figs = text.count('<figure id="') + text.count("<figure id='")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            outside, errors = [], []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def route(r):
+                if r.request.url.startswith("file:"):
+                    return r.continue_()
+                outside.append(r.request.url)
+                return r.abort()
+
+            page.route("**/*", route)
+            page.goto(out.as_uri())
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figs}",
+                timeout=20_000,
+            )
+            plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
+        finally:
+            browser.close()
+    assert n_figs >= 5 and plots == n_figs
+    assert outside == [] and errors == []

@@ -1,0 +1,110 @@
+"""Bad input through the real CLI: exit code 2, one line naming the file and the field path,
+no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = """\
+id: tmp_case-v1
+description: a test scenario
+electorate:
+  n_voters: 300
+"""
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def one_line_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {err!r}"
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("id: bad-v1\nelectorate: [1, 2\n", ["malformed YAML: line "]),
+        (
+            GOOD.replace("n_voters", "n_voter"),
+            ["electorate.n_voter", "unknown parameter", "did you mean 'electorate.n_voters'"],
+        ),
+        (GOOD.replace("300", "lots"), ["electorate.n_voters", "expected int"]),
+        (GOOD.replace("300", "1"), ["electorate.n_voters", "out of range", "int in [2,"]),
+        (
+            GOOD + "politicians:\n  strategy: huntr\n",
+            ["politicians.strategy", "did you mean 'hunter'"],
+        ),
+        (GOOD.replace("tmp_case-v1", "no version"), ["id", "invalid or missing id"]),
+    ],
+    ids=["malformed", "unknown-key", "wrong-type", "out-of-range", "bad-choice", "bad-id"],
+)
+def test_bad_scenario_file(cli, tmp_path, text, fragments):
+    path = write(tmp_path, text)
+    code, out, err = cli("run", path, "--steps", "1")
+    line = one_line_error(err)
+    assert code == 2 and out == ""
+    assert path in line
+    for frag in fragments:
+        assert frag in line
+
+
+def test_missing_file(cli, tmp_path):
+    path = str(tmp_path / "nowhere.yaml")
+    code, _, err = cli("run", path)
+    assert code == 2 and f"{path}: file not found" in one_line_error(err)
+
+
+def test_unknown_scenario_id_suggests_the_closest(cli):
+    code, _, err = cli("run", "baseline_democrcy-v1")
+    line = one_line_error(err)
+    assert code == 2
+    assert "unknown scenario 'baseline_democrcy-v1'" in line
+    assert "did you mean 'baseline_democracy-v1'" in line
+
+
+@pytest.mark.parametrize(
+    ("override", "fragments"),
+    [
+        ("electorate.information", ["--set", "bad override", "path=value"]),
+        ("=0.3", ["--set", "bad override"]),
+        ("electorate.informaton=0.3", ["--set", "electorate.informaton", "did you mean"]),
+        ("electorate.information=2", ["--set", "electorate.information", "out of range"]),
+        ("politicians.strategy=[hunter, 3]", ["--set", "politicians.strategy", "unknown value"]),
+        ("electorate.information=[0.3", ["--set", "electorate.information", "not valid YAML"]),
+    ],
+    ids=["no-equals", "no-path", "unknown-path", "out-of-range", "bad-list", "bad-yaml"],
+)
+def test_bad_override(cli, override, fragments):
+    code, _, err = cli("run", "baseline_democracy-v1", "--steps", "1", "--set", override)
+    line = one_line_error(err)
+    assert code == 2
+    for frag in fragments:
+        assert frag in line
+
+
+def test_describe_reports_a_bad_file_the_same_way(cli, tmp_path):
+    path = write(tmp_path, GOOD.replace("n_voters", "n_votes"))
+    code, _, err = cli("describe", path)
+    assert code == 2 and "electorate.n_votes" in one_line_error(err)
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path):
+    path = write(tmp_path, GOOD.replace("300", "0.5"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "electorate.n_voters" in one_line_error(proc.stderr)
