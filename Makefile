@@ -21,8 +21,10 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-open-sans; \
 	  else echo "figure export and browser tests need Debian's chromium: sudo apt-get install chromium fonts-open-sans" >&2; exit 1; fi; }
 
+# The main job: make a small demo sweep if results/ has none, then serve the dashboard on
+# 127.0.0.1 (the URL is printed). Headless runs: `.venv/bin/instalign run|sweep ...`.
 run: setup chromium
-	$(VENV)/bin/instalign run baseline_democracy-v1 --out results/baseline_democracy-v1.parquet
+	$(PY) -m dashboard.demo
 
 test: setup chromium
 	$(VENV)/bin/ruff check .

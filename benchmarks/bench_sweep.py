@@ -9,13 +9,15 @@ memory over a 10,000-run sweep.
 2. batch_run: the same 200 runs through Mesa's `batch_run` (2 processes, final-step data
    only) and through `instalign sweep` (2 processes), each in its own subprocess (batch_run
    forces the spawn start method on its process); runs/s and the peak RSS of the whole
-   process tree (driver + workers, sampled every 50 ms).
+   process tree (driver + workers, sampled every 50 ms). batch_run runs twice: as shipped,
+   and with one BLAS thread per worker (what instalign's pool sets), to separate the
+   framework from thread oversubscription.
 3. overhead: 1,000 runs of a tiny scenario (200 voters, 20 steps) through a bare loop of
    `sim.run.run` and through a sequential sweep into a store (summary + series every 5
    steps); the difference per run is the cost of the store, planning and bookkeeping.
 4. memory: a 10,000-run sweep of the tiny scenario with 2 processes: RSS of the driver
    and of the whole tree against runs done; Mesa's batch_run on the same 10,000 runs
-   (data every 5 steps, like the store's series) for contrast.
+   (data every 5 steps, like the store's series) for contrast, against elapsed time.
 """
 
 from __future__ import annotations
@@ -118,17 +120,21 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return own, total
 
 
-def measure(args: list[str], progress: Path | None = None, every: float = 0.05) -> dict:
+def measure(
+    args: list[str], progress: Path | None = None, every: float = 0.05, env: dict | None = None
+) -> dict:
     """Run `python -m benchmarks.bench_sweep --child ...`; sample RSS until it exits."""
     cmd = [sys.executable, "-m", "benchmarks.bench_sweep", "--child", *args]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True, env=env)
     ps, samples, peak = psutil.Process(proc.pid), [], (0, 0)
-    last = 0.0
+    start = last = time.monotonic()
     while proc.poll() is None:
         own, total = _tree_rss(ps)
         peak = (max(peak[0], own), max(peak[1], total))
-        if progress is not None and time.monotonic() - last >= 0.5:
-            samples.append((_done(progress), own, total))
+        if time.monotonic() - last >= 0.5:
+            done = _done(progress) if progress is not None else None
+            samples.append((time.monotonic() - start, done, own, total))
             last = time.monotonic()
         time.sleep(every)
     out = json.loads(proc.stdout.read().strip().splitlines()[-1])
@@ -148,29 +154,48 @@ def _done(store: Path) -> int:
 # ---- the four benchmarks ----------------------------------------------------------------
 
 
-def throughput(tmp: Path) -> dict:
+def throughput(tmp: Path, repeat: int = 2) -> dict:
+    """Best of `repeat` alternating timings (the machine may be shared: min is the least
+    disturbed); the load average before each timing is kept."""
     from sim.sweep import run_sweep
     from sim.sweep.runner import progress_bar
 
-    spec, times = _spec(tmp, "baseline200", BASELINE), {}
-    for executor, workers in (("sequential", 1), ("processes", 2)):
-        t0 = time.perf_counter()
-        run_sweep(spec, tmp / f"tp-{executor}", executor, workers,
-                  progress=progress_bar(quiet=True))  # fmt: skip
-        times[executor] = time.perf_counter() - t0
+    spec = _spec(tmp, "baseline200", BASELINE)
+    times: dict[str, list[float]] = {"sequential": [], "processes": []}
+    loads = []
+    for i in range(repeat):
+        for executor, workers in (("sequential", 1), ("processes", 2)):
+            loads.append(round(os.getloadavg()[0], 2))
+            t0 = time.perf_counter()
+            run_sweep(spec, tmp / f"tp-{executor}-{i}", executor, workers,
+                      progress=progress_bar(quiet=True))  # fmt: skip
+            times[executor].append(time.perf_counter() - t0)
+    best = {k: min(v) for k, v in times.items()}
     return {
         "runs": 200,
-        "sequential_s": times["sequential"],
-        "processes2_s": times["processes"],
-        "speedup": times["sequential"] / times["processes"],
+        "sequential_s": best["sequential"],
+        "processes2_s": best["processes"],
+        "speedup": best["sequential"] / best["processes"],
+        "all_s": times,
+        "load_before_each": loads,
     }
 
 
 def versus_batch_run(tmp: Path) -> dict:
     spec = _spec(tmp, "baseline200", BASELINE)
+    load0 = os.getloadavg()[0]
     ours = measure(["sweep", str(spec), str(tmp / "vs-ours"), "processes", "2"])
+    load1 = os.getloadavg()[0]
     mesa = measure(["batch_run", "200", "2", "10000", "200", "-1"])
-    return {name: _rates(r) for name, r in (("instalign", ours), ("mesa_batch_run", mesa))}
+    load2 = os.getloadavg()[0]
+    one = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+    mesa1 = measure(["batch_run", "200", "2", "10000", "200", "-1"], env=one)
+    out = {
+        "instalign": _rates(ours) | {"load_before": load0},
+        "mesa_batch_run": _rates(mesa) | {"load_before": load1},
+        "mesa_batch_run_one_blas_thread": _rates(mesa1) | {"load_before": load2},
+    }
+    return out
 
 
 def _rates(r: dict) -> dict:
@@ -213,17 +238,21 @@ def memory(tmp: Path, runs: int = 10_000) -> dict:
     out = tmp / "mem"
     ours = measure(["sweep", str(spec), str(out), "processes", "2"], progress=out, every=0.1)
     mesa = measure(["batch_run", str(runs), "2", "200", "20", "5"], every=0.1)
-    return {"instalign": _curve(ours, runs), "mesa_batch_run": _rates(mesa)}
+    return {"instalign": _curve(ours, runs), "mesa_batch_run": _curve(mesa)}
 
 
-def _curve(r: dict, runs: int) -> dict:
-    """RSS of the driver at 10%, 25%, 50%, 75% and 100% of the runs done."""
-    marks = {}
+def _curve(r: dict, runs: int | None = None) -> dict:
+    """Driver and tree RSS at 10%, 25%, 50%, 75% and 100% of the runs done (of the elapsed
+    time when the child does not report progress)."""
+    marks, samples = {}, r["samples"]
     for frac in (0.1, 0.25, 0.5, 0.75, 1.0):
-        hit = [s for s in r["samples"] if s[0] >= frac * runs]
+        if runs is not None:
+            hit = [x for x in samples if x[1] is not None and x[1] >= frac * runs]
+        else:
+            hit = [x for x in samples if x[0] >= frac * samples[-1][0]] if samples else []
         if hit:
             marks[f"{int(frac * 100)}%"] = {
-                "driver_mb": hit[0][1] / 2**20, "tree_mb": hit[0][2] / 2**20,
+                "driver_mb": round(hit[0][2] / 2**20, 1), "tree_mb": round(hit[0][3] / 2**20, 1),
             }  # fmt: skip
     return {**_rates(r), "rss_by_progress": marks}
 

@@ -58,14 +58,17 @@ def download_bar(view: str) -> html.Div:
     )
 
 
-def reproduce_panel(prefix: str, extra: Any = None) -> html.Details:
+YAML_LABEL = "Scenario YAML (save as scenarios/<id>.yaml or pass the file to the CLI):"
+
+
+def reproduce_panel(prefix: str, extra: Any = None, label: str = YAML_LABEL) -> html.Details:
     """The CLI command and scenario YAML of what is on screen (filled by the page)."""
     return html.Details(
         [
             html.Summary("Reproduce"),
             html.P("Command line:"),
             _copyable(f"{prefix}-cli"),
-            html.P("Scenario YAML (save as scenarios/<id>.yaml or pass the file to the CLI):"),
+            html.P(label),
             _copyable(f"{prefix}-yaml"),
             *([extra] if extra is not None else []),
         ],

@@ -3,19 +3,36 @@ never make the server read a file), the CLI commands and the scenario YAML."""
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dashboard.state import format_set
 from sim.errors import ConfigError, closest
-from sim.scenario import Config, discover, load
+from sim.scenario import Config, discover, load, scenario_dir
+
+
+def _signature() -> tuple:
+    folder = scenario_dir()
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml")))
+
+
+@functools.lru_cache(maxsize=2)
+def _known(signature: tuple) -> dict[str, Path]:
+    return discover()
+
+
+def known() -> dict[str, Path]:
+    """Built-in scenario id -> file (re-read only when a scenario file changes)."""
+    return _known(_signature())
 
 
 def scenario_ids() -> list[str]:
-    return list(discover())
+    return list(known())
 
 
 def plain(value: Any) -> Any:
@@ -35,15 +52,15 @@ def with_sets(config: Config, sets: Iterable[tuple[str, Any]]) -> Config:
 
 def config_for(scenario: str, sets: Iterable[tuple[str, Any]] = ()) -> Config:
     """A built-in scenario with validated overrides; ConfigError names the field."""
-    known = discover()
-    if scenario not in known:
+    found = known()
+    if scenario not in found:
         raise ConfigError(
             f"unknown scenario {scenario!r}",
             path="scenario",
             allowed="a built-in scenario id",
-            suggestion=closest(scenario, known),
+            suggestion=closest(scenario, found),
         )
-    return load(scenario, {k: plain(v) for k, v in sets})
+    return load(str(found[scenario]), {k: plain(v) for k, v in sets})
 
 
 def _sets(sets: Mapping[str, Any], skip: Sequence[str] = ()) -> list[str]:
@@ -61,14 +78,17 @@ def run_command(config: Config, seed: int | str, extra_sets: Mapping[str, Any]) 
     return shlex.join(args).replace("'$s'", '"$s"')
 
 
-def replications_command(config: Config, seeds: Sequence[int], sets: Mapping[str, Any]) -> str:
-    """One command per seed, as a shell loop when there are several."""
+def replications_command(
+    config: Config, seeds: Sequence[int], sets: Mapping[str, Any], stem: str = "run"
+) -> str:
+    """One command per seed (a shell loop when there are several), each writing its series to
+    results/<stem>-seed<S>.parquet."""
     if len(seeds) == 1:
-        return run_command(config, seeds[0], sets) + " --out results/run.parquet"
+        return run_command(config, seeds[0], sets) + f" --out results/{stem}-seed{seeds[0]}.parquet"
     cmd = run_command(config, "$s", sets)
     return (
         f"for s in $(seq {seeds[0]} {seeds[-1]}); do\n"
-        f'  {cmd} --out "results/run-seed$s.parquet"\ndone'
+        f'  {cmd} --out "results/{stem}-seed$s.parquet"\ndone'
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from sim.run import RunResult, build
 from sim.scenario import Config
 
 CHUNKS = 20  # progress updates per run
+MAX_ROWS = 2000  # steps kept per run for plotting and the cache (first and last always)
 CACHE_BYTES = 512 * 2**20
 
 
@@ -87,12 +88,23 @@ def execute(
         model.run_for(size)
         done += size
         if on_chunk is not None:
-            on_chunk(_series(model), done)
-    return Run(int(seed), int(steps), _series(model), snapshot(model))
+            on_chunk(thin(_series(model)), done)
+    return Run(int(seed), int(steps), thin(_series(model)), snapshot(model))
 
 
 def _series(model) -> pd.DataFrame:
     return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+
+def thin(series: pd.DataFrame, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """At most about `max_rows` rows: every k-th step plus the last (final values are kept
+    exactly). Runs of up to `max_rows` steps are untouched; longer ones are plotted (and
+    cached) at a period k, which the browser could not show point by point anyway."""
+    if len(series) <= max_rows:
+        return series
+    k = -(-len(series) // max_rows)
+    keep = (series["step"] % k == 0) | (series.index == series.index[-1])
+    return series[keep].reset_index(drop=True)
 
 
 class RunCache:
@@ -146,23 +158,18 @@ def replicate(
     steps, runs = int(config["steps"]), []
     total = steps * reps
     for i, seed in enumerate(seeds_for(config, reps)):
-        done_before = [r.series.assign(seed=r.seed) for r in runs]
-
-        def partial(frame: pd.DataFrame, done: int, _s=seed, _b=done_before, _i=i) -> None:
-            if on_chunk is not None:
-                on_chunk([*_b, frame.assign(seed=_s)], _i * steps + done, total)
-
-        run, _ = cache.run(config, seed, steps, partial)
+        finished = [r.series for r in runs]
+        live = (
+            None
+            if on_chunk is None
+            else functools.partial(_live, on_chunk, finished, i * steps, total)
+        )
+        run, _ = cache.run(config, seed, steps, live)
         runs.append(run)
         if on_chunk is not None:
-            on_chunk([r.series.assign(seed=r.seed) for r in runs], (i + 1) * steps, total)
+            on_chunk([r.series for r in runs], (i + 1) * steps, total)
     return runs
 
 
-def tidy(runs: list[Run]) -> pd.DataFrame:
-    """Long series of several runs: one row per (seed, step), one column per metric."""
-    return pd.concat([r.series.assign(seed=r.seed) for r in runs], ignore_index=True)
-
-
-def config_values(config: Config) -> Mapping[str, Any]:
-    return {k: _plain(v) for k, v in config.values.items()}
+def _live(on_chunk, finished: list, offset: int, total: int, frame, done: int) -> None:
+    on_chunk([*finished, frame], offset + done, total)

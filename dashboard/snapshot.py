@@ -53,53 +53,11 @@ def _point(vec) -> list[float]:
     return [float(v[0]), float(v[1]) if v.shape[0] > 1 else 0.0]
 
 
-def bureaucracy(comp) -> dict[str, Any]:
-    """The delegation tree: parent and level of each office (breadth-first), its discretion,
-    its capturer (-1: free) and its drift, ||passed on - received||, at the end of the run.
-    Read from the component's public arrays (`tree`, `state`) until it offers `snapshot()`."""
-    tree, s = comp.tree, comp.state
-    return {
-        "parent": tree.parent.tolist(),
-        "level": tree.level.tolist(),
-        "discretion": s.discretion.tolist(),
-        "captured_by": s.captured_by.tolist(),
-        "drift": np.linalg.norm(s.output - s.received, axis=1).tolist(),
-    }
-
-
-def oversight(comp) -> dict[str, Any]:
-    """The oversight funnel's cumulative counts: actions reviewed (harmful + benign),
-    harmful, caught, benign escalated to the final audit, and catches by the layer that
-    flagged them first (from the detection events). Read from the component's `totals`,
-    `events` and `layers` until it offers `snapshot()` (which could add flagged/audited)."""
-    t = comp.totals
-    by_layer = [0] * len(comp.layers)
-    for event in comp.events:
-        by_layer[int(event["layer"]) - 1] += 1
-    return {
-        "actions": int(t["harmful"] + t["benign"]),
-        "harmful": int(t["harmful"]),
-        "caught": int(t["caught"]),
-        "benign_escalated": int(t["escalated"]),
-        "layers": [getattr(lay, "name", type(lay).__name__) for lay in comp.layers],
-        "caught_by_layer": by_layer,
-    }
-
-
-READERS = {"bureaucracy": bureaucracy, "oversight": oversight}
-
-
 def layers(model) -> dict[str, Any]:
-    """Per-layer snapshots: a component's own `snapshot()` when it has one, else a reader
-    here for the layers the per-agent views draw (the bureaucracy tree)."""
-    out = {}
-    for comp in model.components:
-        own = getattr(comp, "snapshot", None)
-        if callable(own):
-            out[comp.name] = own()
-        elif comp.name in READERS:
-            out[comp.name] = READERS[comp.name](comp)
-    return out
+    """Per-layer snapshots: each component's own `snapshot()` (bureaucracy tree, oversight
+    funnel) where it offers one."""
+    return {comp.name: comp.snapshot() for comp in model.components
+            if callable(getattr(comp, "snapshot", None))}
 
 
 def snapshot(model) -> dict[str, Any]:

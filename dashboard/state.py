@@ -203,7 +203,7 @@ class SweepsState:
         return cls(**kw), errors
 
 
-def with_sets(state: Any, sets: Mapping[str, Any]) -> Any:
+def replace_sets(state: Any, sets: Mapping[str, Any]) -> Any:
     """The same state with its overrides replaced (order follows the parameter registry)."""
     order = {p: i for i, p in enumerate(PARAMS)}
     return replace(state, sets=tuple(sorted(sets.items(), key=lambda kv: order[kv[0]])))

@@ -91,10 +91,10 @@ def explore_link(f, run_id: int, known: Mapping[str, Any]) -> str:
     """An Explore URL that reruns exactly this run: its base scenario when it is built in
     (else the default scenario) with every value that differs from it, and its seed."""
     from dashboard.reproduce import config_for
-    from dashboard.state import DEFAULT_SCENARIO, ExploreState, with_sets
+    from dashboard.state import DEFAULT_SCENARIO, ExploreState, replace_sets
 
     sid, values = run_values(f, run_id)
     sid = sid if sid in known else DEFAULT_SCENARIO
     base = config_for(sid)
     sets = {k: v for k, v in values.items() if base[k] != v}
-    return "/explore" + with_sets(ExploreState(scenario=sid), sets).to_search()
+    return "/explore" + replace_sets(ExploreState(scenario=sid), sets).to_search()

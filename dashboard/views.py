@@ -130,7 +130,7 @@ def build(
         raise ViewError(f"{mod.TITLE}: {why}")
     try:
         df = mod.data(source, **view.get("options", {}))
-    except (Unavailable, ConfigError, ValueError, KeyError) as err:
+    except (Unavailable, ConfigError, ValueError, KeyError, TypeError) as err:
         raise ViewError(f"{mod.TITLE}: {err}") from None
     return df, mod.draw(df)
 

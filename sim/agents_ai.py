@@ -22,6 +22,7 @@ class AIState:
     """One row per deployment slot."""
 
     kind: np.ndarray  # (K,) int: index into sim.mechanisms.scheming.KINDS
+    capability: np.ndarray  # (K,) float: what monitors must keep up with
     autonomy: np.ndarray  # (K,) share of actions that take effect before review
     clean: np.ndarray  # (K,) clean steps since the last autonomy change
     active: np.ndarray  # (K,) bool: False once shut down (the trusted model does its tasks)
@@ -29,10 +30,11 @@ class AIState:
     catastrophe: np.ndarray  # (K,) bool: the slot caused a catastrophe at some point
 
     @classmethod
-    def new(cls, kinds: np.ndarray, autonomy: float) -> AIState:
+    def new(cls, kinds: np.ndarray, capability: float, autonomy: float) -> AIState:
         k = kinds.shape[0]
         return cls(
             kinds,
+            np.full(k, float(capability)),
             np.full(k, float(autonomy)),
             np.zeros(k, dtype=np.int64),
             np.ones(k, dtype=bool),
@@ -62,6 +64,10 @@ class AIAgent(mesa.Agent, Described):
     @property
     def alignment(self) -> str:
         return KINDS[int(self.state.kind[self.slot])]
+
+    @property
+    def capability(self) -> float:
+        return float(self.state.capability[self.slot])
 
     @property
     def autonomy(self) -> float:

@@ -48,7 +48,7 @@ class Electorate:
 
     def utility(self, policy: np.ndarray) -> np.ndarray:
         """`policy_utility(ideals, policy)` from cached norms: -(||x||^2 - 2 x.p + ||p||^2) / d."""
-        lin = self.ideals @ (2.0 * np.asarray(policy, dtype=float))
+        lin = np.einsum("jn,j->n", self.ideals.T, 2.0 * np.asarray(policy, dtype=float))
         lin -= self.sq_norms
         lin -= float(np.dot(policy, policy))
         return lin / self.ideals.shape[1]

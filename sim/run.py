@@ -98,4 +98,5 @@ def run(config: Config, seed: int | None = None, steps: int | None = None) -> Ru
     model = build(config, seed)
     model.run_for(steps)
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return RunResult(config, seed, steps, series)
+    tables = {k: v for comp in model.components for k, v in comp.tables().items()}
+    return RunResult(config, seed, steps, series, tables)

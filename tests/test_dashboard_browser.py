@@ -128,6 +128,14 @@ def page(browser):
     assert not errors, errors
 
 
+def shoot(pg, name: str) -> None:
+    """A full-page screenshot (sticky header and sidebar laid out statically for it)."""
+    pg.add_style_tag(
+        content=".top, .sidebar {position: static !important; max-height: none !important}"
+    )
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 def control(path: str) -> str:
     return f'[data-path="{path}"]'
 
@@ -187,7 +195,14 @@ def test_explore_change_a_control_run_and_see_the_graph_change(server, page):
     after = first_line(page, "explore-ts-graph")
     assert len(after) == len(before) == 31  # steps 0..30
     assert after != before  # less informed voters: a different welfare path
-    page.screenshot(path=str(ARTIFACTS / "explore.png"), full_page=True)
+    shoot(page, "explore")
+    description = page.inner_text("#explore-desc")
+    page.click("#explore-scenario")
+    page.locator("[role=option]:has-text('bureaucratic_drift-v1')").click()
+    page.wait_for_function("(d) => document.getElementById('explore-desc').innerText !== d",
+                           arg=description)  # fmt: skip
+    depth = page.locator(f"{control('bureaucracy.depth')} input[type=number]")
+    assert depth.input_value() == "3"  # the controls now show the new scenario's values
 
 
 def test_invalid_input_shows_an_inline_message_and_the_server_keeps_serving(server, page):
@@ -214,6 +229,9 @@ def test_invalid_input_shows_an_inline_message_and_the_server_keeps_serving(serv
     page.goto(f"{base}/explore?set=electorate.n_voters%3D-5&set=nosuch.param%3D1&{SMALL}")
     page.wait_for_selector("#explore-url-errors:has-text('nosuch.param')")
     assert ran(page, "explore") != "" and status
+    page.goto(f"{base}/sweeps?store=..%2F..%2Fetc")
+    page.wait_for_selector("#sweeps-errors:has-text('not inside the results folder')")
+    assert "store" in page.inner_text("#sweeps-errors")
     with urllib.request.urlopen(base + "/explore", timeout=5) as r:
         assert r.status == 200
 
@@ -224,7 +242,11 @@ def test_cancel_a_long_run(server, page):
     page.wait_for_selector("#explore-cancel:not([disabled])", timeout=30_000)
     server_proc = psutil.Process(proc.pid)
     workers = {p.pid for p in server_proc.children()}
-    jobs = [p for p in server_proc.children(recursive=True) if p.pid not in workers]
+    jobs = [  # forks of a worker (not, say, a figure-export browser)
+        p
+        for p in server_proc.children(recursive=True)
+        if p.pid not in workers and "gunicorn" in " ".join(p.cmdline())
+    ]
     assert jobs, "a running job process"
     page.click("#explore-cancel")
     page.wait_for_selector("#explore-run:not([disabled])", timeout=10_000)
@@ -244,7 +266,7 @@ def test_compare_shows_paired_differences_and_frontiers(server, page):
     effects = drawn(page, "compare-effects-graph")
     assert "informed" in {y for t in effects for y in t["y"]}  # one row per intervention
     assert drawn(page, "compare-goodhart-graph")
-    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+    shoot(page, "compare")
     shared = page.url
     fresh = page.context.new_page()
     fresh.goto(shared)
@@ -260,7 +282,7 @@ def test_sweeps_page_and_opening_a_run_from_the_table(server, page, results):
     page.goto(f"{base}/sweeps")
     page.wait_for_selector(".runs-table .open-run")
     assert drawn(page, "sweeps-phase-graph"), "a phase diagram"
-    page.screenshot(path=str(ARTIFACTS / "sweeps.png"), full_page=True)
+    shoot(page, "sweeps")
     link = page.locator(".runs-table tbody tr").nth(3)
     run_id = int(link.locator("td").first.inner_text())
     link.locator(".open-run").click()

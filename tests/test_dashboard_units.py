@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.figures import Unavailable
 from dashboard import controls, stores
 from dashboard.pages import compare, explore
 from dashboard.reproduce import config_for, replications_command, run_command, scenario_yaml
-from dashboard.runs import RunCache, chunk_sizes, execute, run_key, seeds_for
+from dashboard.runs import MAX_ROWS, RunCache, chunk_sizes, execute, run_key, seeds_for, thin
 from dashboard.state import (
     CompareState,
     ExploreState,
@@ -191,6 +192,8 @@ def test_compare_prepare_validates_interventions():
     assert "same name" in text and "bad name 'baseline'" in text and "reps" in text
     _, errors = compare.prepare("baseline_democracy-v1", "", 3, ["", "", ""], ["", "", ""])
     assert "at least one intervention" in errors[0]
+    _, errors = compare.prepare("baseline_democracy-v1", "", 3, ["s", "", ""], ["seed=9", "", ""])
+    assert "seed is set by the replications" in errors[0]
 
 
 def test_pasted_yaml_errors_name_the_line_or_field():
@@ -244,6 +247,9 @@ def test_the_cli_command_reproduces_the_config():
     assert again.values == config.with_overrides({"seed": 7}).values
     loop = replications_command(config, [3, 4, 5], sets)
     assert loop.startswith("for s in $(seq 3 5)") and '--seed "$s"' in loop
+    assert "results/informed-seed$s.parquet" in replications_command(
+        config, [3, 4], sets, "informed"
+    )
 
 
 def test_unknown_scenarios_and_paths_are_refused():
@@ -258,6 +264,18 @@ def test_chunks_add_up():
     for steps in (1, 7, 20, 21, 200, 100_001):
         parts = chunk_sizes(steps)
         assert sum(parts) == steps and min(parts) >= 1 and parts[0] == min(parts)
+
+
+def test_long_runs_are_thinned_for_plotting_keeping_the_final_step():
+    import pandas as pd
+
+    short = pd.DataFrame({"step": range(201), "welfare": np.arange(201.0)})
+    assert thin(short) is short
+    long = pd.DataFrame({"step": range(100_001), "welfare": np.arange(100_001.0)})
+    kept = thin(long)
+    assert len(kept) <= MAX_ROWS + 1 and kept["step"].iloc[0] == 0
+    assert kept.iloc[-1].tolist() == long.iloc[-1].tolist()
+    assert kept["step"].diff().dropna().max() <= -(-len(long) // MAX_ROWS)
 
 
 def test_chunked_run_equals_the_cli_run_and_is_cached(tmp_path):
@@ -289,3 +307,103 @@ def test_the_app_builds_and_serves(tmp_path):
     body, classes = route("/nope", "", None)
     assert "no page" in str(body) and "active" not in " ".join(classes)
     assert Path(app.config.assets_folder).name == "assets"
+
+
+# ---- the figure modules the dashboard added to analysis/figures ------------------------------
+
+
+def grid_frames(values, reps=3, kind="grid", params=("electorate.information", "steps")):
+    """Frames of a synthetic sweep: welfare = x + 10 y + (replication - 1) / 10."""
+    import pandas as pd
+
+    from analysis.data import Frames
+
+    rows = [(x, y, r) for x, y in values for r in range(reps)]
+    design = pd.DataFrame(rows, columns=[*params, "replication"])
+    design.insert(0, "run_id", range(len(design)))
+    welfare = design[params[0]] + 10 * design[params[1]] + (design["replication"] - 1) / 10
+    summary = pd.DataFrame({"run_id": design["run_id"], "welfare": welfare})
+    return Frames(design, summary, kind=kind, params=list(params))
+
+
+def test_phase_diagram_cells_hold_the_mean_of_their_runs():
+    from analysis.figures import FIGURES
+
+    mod = FIGURES["phase_diagram"]
+    df = mod.data(grid_frames([(0.2, 10), (0.2, 20), (0.8, 10), (0.8, 20)]))
+    cell = df.set_index(["x", "y"])
+    assert cell.loc[(0.8, 20), "mean"] == pytest.approx(200.8)  # replications average out
+    assert (cell["n"] == 3).all() and not df.attrs["binned_x"]
+    assert (cell["lo"] < cell["mean"]).all() and (cell["mean"] < cell["hi"]).all()
+    fig = mod.draw(df)
+    assert fig.layout.xaxis.type == "category"
+    one = grid_frames([(0.2, 10), (0.8, 10)])
+    one.params = one.params[:1]
+    with pytest.raises(Unavailable, match="two varied parameters"):
+        mod.data(one)
+
+
+def test_phase_diagram_bins_continuous_designs_on_the_declared_scale():
+    from analysis.figures import FIGURES
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 1, 300), np.exp(rng.uniform(np.log(10), np.log(10**6), 300))
+    pts = zip(x, y, strict=True)
+    params = ("electorate.information", "electorate.n_voters")  # n_voters is declared log
+    df = FIGURES["phase_diagram"].data(grid_frames(list(pts), reps=1, kind="lhs", params=params))
+    assert df.attrs["binned_x"] and df.attrs["binned_y"]
+    ys = np.sort(df["y"].unique())
+    assert np.allclose(np.diff(np.log10(ys)), np.diff(np.log10(ys))[0])  # geometric centres
+    assert df["n"].sum() == 300 and df["x"].nunique() <= 15
+
+
+def test_bureaucracy_tree_positions_and_capture():
+    from analysis.figures import FIGURES
+
+    snap = {"layers": {"bureaucracy": {
+        "parent": [-1, -1, 0, 0, 1, 1], "level": [1, 1, 2, 2, 2, 2],
+        "drift": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], "discretion": [0.0] * 6,
+        "captured_by": [-1, 0, -1, -1, 0, -1],
+    }}}  # fmt: skip
+    df = FIGURES["bureaucracy_tree"].data(snap).set_index("node")
+    assert df.loc[[2, 3, 4, 5], "x"].tolist() == [0, 1, 2, 3]  # leaves evenly spaced
+    assert df.loc[[0, 1], "x"].tolist() == [0.5, 2.5]  # each office above its children
+    assert df.loc[-1, "x"] == 1.5 and df["captured"].sum() == 2
+    FIGURES["bureaucracy_tree"].draw(df.reset_index())
+    with pytest.raises(Unavailable, match="no bureaucracy"):
+        FIGURES["bureaucracy_tree"].data({"layers": {}})
+
+
+def test_oversight_funnel_counts():
+    from analysis.figures import FIGURES
+
+    snap = {"layers": {"oversight": {
+        "actions": 1000, "harmful": 50, "caught": 20, "benign_escalated": 7,
+        "layers": ["fire_alarm", "ai_monitor"], "caught_by_layer": [15, 5],
+    }}}  # fmt: skip
+    df = FIGURES["oversight_funnel"].data(snap)
+    funnel = df[df["part"] == "funnel"].set_index("label")
+    assert funnel["count"].tolist() == [1000, 50, 20] and funnel.loc["caught", "share"] == 0.02
+    layers = df[df["part"] == "layer"]
+    assert layers["share"].tolist() == [0.75, 0.25]
+    FIGURES["oversight_funnel"].draw(df)
+
+
+def test_voter_map_sends_a_sample():
+    from analysis.figures import FIGURES
+    from dashboard.snapshot import MAX_VOTERS
+    from sim.run import build
+
+    model = build(load("baseline_democracy-v1", {"electorate.n_voters": 5000, "steps": 2}), 3)
+    model.run_for(2)
+    snap = snapshot_of(model)
+    df = FIGURES["voter_map"].data(snap)
+    assert (df["kind"] == "voter").sum() == MAX_VOTERS and df.attrs["n_total"] == 5000
+    assert (df["kind"] == "politician").sum() == 2
+    assert snap == snapshot_of(model)  # the same run shows the same sample
+
+
+def snapshot_of(model):
+    from dashboard.snapshot import snapshot
+
+    return snapshot(model)

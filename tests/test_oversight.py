@@ -272,3 +272,14 @@ def test_component_classes_meet_the_contract():
 
     check_class(Oversight)
     check_class(AIDeployment)
+
+
+def test_snapshot_counts_the_funnel():
+    layers = [{"kind": "ai_monitor", "flag_rate": 0.1}, {"kind": "police_patrol"}]
+    model, _ = ai_run(layers, steps=30)
+    snap = model.component("oversight").snapshot()
+    assert snap["actions"] >= snap["flagged"] >= snap["audited"] >= snap["caught"]
+    assert snap["harmful"] >= snap["caught"] == sum(snap["caught_by_layer"])
+    assert snap["layers"] == ["ai_monitor", "police_patrol"]
+    deployment = model.component("ai_deployment").snapshot()
+    assert len(deployment["autonomy"]) == 30 and deployment["alignment"][2] == "scheming"

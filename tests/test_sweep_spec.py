@@ -158,7 +158,8 @@ def test_bad_spec_fields(tmp_path, fields, message):
 UNBUILDABLE = [
     ({"method": "lhs"}, {"electorate.information": {"low": 0.1, "high": 0.9}}, "lhs needs samples"),
     ({"method": "morris", "samples": 4, "levels": 3}, {"electorate.information": {}}, "levels"),
-    ({"method": "sobol", "samples": 8}, {"politicians.strategy": ["hunter"]}, "numeric"),
+    ({"method": "sobol", "samples": 8}, {"politicians.strategy": {}}, "numeric"),
+    ({"method": "sobol", "samples": 8}, {"electorate.information": [0.1]}, "does not use `values`"),
     ({"method": "grid"}, {"electorate.information": {"low": 0.1, "high": 0.9}}, "`num` or `step`"),
     ({"method": "grid"}, {"politicians.optimization_pressure": {"low": 1, "high": 3, "num": 9}},
      "repeats values"),

@@ -62,7 +62,7 @@ def _stage_text(counts: list[int], labels: list[str]) -> list[str]:
 
 
 def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.2,
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.55, 0.45], vertical_spacing=0.2,
                         subplot_titles=["funnel", "catches by first flagging layer"])  # fmt: skip
     fig.update_layout(template=theme.template(), title_text=title, showlegend=False)
     f = df[df["part"] == "funnel"]
@@ -80,7 +80,8 @@ def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
         row=1,
         col=1,
     )
-    fig.update_xaxes(type="log", title_text="actions (log scale)", row=1, col=1)
+    top = np.log10(max(float(f["count"].max()), 10.0)) * 1.05
+    fig.update_xaxes(type="log", range=[0, top], title_text="actions (log scale)", row=1, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     lay = df[df["part"] == "layer"]
     fig.add_trace(
@@ -91,19 +92,19 @@ def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
             marker=dict(color=theme.colour(2)),
             hovertemplate="%{y}: %{x} catches<extra></extra>",
         ),
-        row=1,
-        col=2,
+        row=2,
+        col=1,
     )
     fp = int(df.loc[df["part"] == "false positives", "count"].sum())
     fig.add_annotation(
         text=f"benign actions escalated to the audit: {fp:,}",
         x=0,
-        y=-0.3,
+        y=-0.16,
         xref="paper",
         yref="paper",
         showarrow=False,
         xanchor="left",
     )
-    fig.update_xaxes(title_text="actions", row=1, col=2)
-    fig.update_yaxes(autorange="reversed", row=1, col=2)
-    return fig.update_layout(margin_b=120)
+    fig.update_xaxes(title_text="actions", row=2, col=1)
+    fig.update_yaxes(autorange="reversed", row=2, col=1)
+    return fig.update_layout(margin_b=100, height=600)

@@ -123,6 +123,11 @@ def prepare(scenario, base_text, reps, names, texts) -> tuple[CompareState | Non
         sets, errs = parse_arm_text(text)
         errors += [f"intervention {i + 1}: {e}" for e in errs]
         name = (name or "").strip() or f"arm{i + 1}"
+        if any(path == "seed" for path, _ in sets):
+            errors.append(
+                f"intervention {i + 1}: seed is set by the replications (every arm runs the "
+                "same seeds); set it in the baseline overrides"
+            )
         if sets and (not ARM_RE.match(name) or name == views.BASELINE):
             errors.append(f"intervention {i + 1}: bad name {name!r} (letters, digits, _ or -)")
         if sets:
@@ -177,10 +182,13 @@ def render(result: dict[str, Any], metrics: list[str] | None, ctx: Context) -> t
 def reproduce(state: CompareState) -> tuple[str, str]:
     base = config_for(state.scenario, state.sets)
     seeds = seeds_for(base, state.reps)
-    blocks = [f"# {views.BASELINE}\n" + replications_command(base, seeds, dict(state.sets))]
+    blocks = [
+        f"# {views.BASELINE}\n"
+        + replications_command(base, seeds, dict(state.sets), views.BASELINE)
+    ]
     for name, sets in state.arms:
         over = {**dict(state.sets), **dict(sets)}
-        blocks.append(f"# {name}\n" + replications_command(base, seeds, over))
+        blocks.append(f"# {name}\n" + replications_command(base, seeds, over, name))
     notes = [f"#   {name}: " + " ".join(format_set(p, v) for p, v in s) for name, s in state.arms]
     text = scenario_yaml(base) + "# interventions (on this baseline, as --set):\n"
     return "\n\n".join(blocks), text + "\n".join(notes)

@@ -15,7 +15,7 @@ from dashboard import controls, panels, views
 from dashboard.context import Context
 from dashboard.reproduce import config_for, replications_command, scenario_ids, scenario_yaml
 from dashboard.runs import replicate, seeds_for
-from dashboard.state import DEFAULT_SCENARIO, MAX_REPS, ExploreState, with_sets
+from dashboard.state import DEFAULT_SCENARIO, MAX_REPS, ExploreState, replace_sets
 from sim.components import METRICS
 from sim.errors import ConfigError
 from sim.params import PARAMS
@@ -124,7 +124,7 @@ def prepare(scenario, reps, ids, raws) -> tuple[ExploreState | None, Any, list[s
     try:
         base = config_for(scenario)
         sets = controls.overrides(base, values)
-        state = with_sets(ExploreState(scenario=scenario, reps=int(reps)), sets)
+        state = replace_sets(ExploreState(scenario=scenario, reps=int(reps)), sets)
         return state, config_for(scenario, state.sets), []
     except ConfigError as err:
         return None, None, [str(err)]

@@ -13,9 +13,9 @@ from dash import ctx as dash_ctx
 
 from dashboard import panels, stores, views
 from dashboard.context import Context
+from dashboard.reproduce import known
 from dashboard.state import SweepsState
 from sim.errors import ConfigError
-from sim.scenario import discover
 
 TITLE = "Sweeps"
 P = "sweeps"
@@ -115,7 +115,7 @@ def layout(search: str | None, ctx: Context) -> html.Div:
             html.Div([cards["sens"], cards["prim"]], className="grid2"),
             html.Div(id="sweeps-rule", className="card rules"),
             table,
-            panels.reproduce_panel(P),
+            panels.reproduce_panel(P, label="Sweep spec YAML (as the store recorded it):"),
         ],
         className="main",
     )
@@ -141,10 +141,10 @@ def run_table(f, page: int, metric: str) -> tuple[html.Table, str, int, int]:
     part = runs.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     cols = ["run_id", "scenario", "intervention", *f.params, "seed", *([metric] if metric else [])]
     cols = [c for c in dict.fromkeys(cols) if c in part]
-    known = discover()
+    found = known()
     head = html.Tr([html.Th(c.rsplit(".", 1)[-1]) for c in cols] + [html.Th("")])
     rows = [
-        html.Tr([html.Td(_fmt(r[c])) for c in cols] + [html.Td(_link(f, r["run_id"], known))])
+        html.Tr([html.Td(_fmt(r[c])) for c in cols] + [html.Td(_link(f, r["run_id"], found))])
         for _, r in part.iterrows()
     ]
     label = f"page {page + 1} of {pages} ({len(runs)} runs)"
@@ -152,8 +152,8 @@ def run_table(f, page: int, metric: str) -> tuple[html.Table, str, int, int]:
     return table, label, page, pages
 
 
-def _link(f, run_id, known) -> Any:
-    href = stores.explore_link(f, int(run_id), known)
+def _link(f, run_id, ids) -> Any:
+    href = stores.explore_link(f, int(run_id), ids)
     return dcc.Link("open in Explore", href=href, className="open-run")
 
 
@@ -171,7 +171,16 @@ def reproduce(f, name: str) -> tuple[str, str]:
             f"instalign rerun {out} RUN_ID            # one run, bit for bit",
         ]
     )
-    return cli, yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+    return cli, yaml.safe_dump(_no_nulls(spec), sort_keys=False, allow_unicode=True)
+
+
+def _no_nulls(value: Any) -> Any:
+    """The spec without its unset (null) fields: the same spec, readable."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
 
 
 def render(state: SweepsState, ctx: Context) -> tuple:

@@ -104,7 +104,7 @@ class AIDeployment(Component):
         n, kinds = self.cfg["count"], self.cfg["alignment"]
         kinds = (kinds,) if isinstance(kinds, str) else kinds
         codes = np.array([scheming.KINDS.index(kinds[i % len(kinds)]) for i in range(n)])
-        self.state = AIState.new(codes, self.cfg["initial_autonomy"])
+        self.state = AIState.new(codes, self.cfg["capability"], self.cfg["initial_autonomy"])
         self.agents = [AIAgent(model, self.state, i) for i in range(n)]
         self.protocol = self._protocol()
         reviewed = self.protocol.kind != "none" or len(cfg["oversight.layers"]) > 0
@@ -115,17 +115,15 @@ class AIDeployment(Component):
         model.world.extra[self.name] = {"roles": ROLES}
 
     def _protocol(self) -> control.Protocol:
+        """The lab's protocol; an untrusted monitor is a copy of the agents (their capability)."""
         c = self.cfg
-        monitor = c["capability"] if c["protocol"] == "untrusted_monitoring" else None
-        dprime = discriminability(
-            c["monitor_discriminability"],
-            c["capability"],
-            c["monitor_capability"] if monitor is None else monitor,
-            c["gap_sensitivity"],
-        )
-        collusion = c["collusion"] if c["protocol"] == "untrusted_monitoring" else 0.0
+        untrusted = c["protocol"] == "untrusted_monitoring"
+        monitor = c["capability"] if untrusted else c["monitor_capability"]
+        d0, k = c["monitor_discriminability"], c["gap_sensitivity"]
+        dprime = float(discriminability(d0, c["capability"], monitor, k))
+        collusion = c["collusion"] if untrusted else 0.0
         return control.Protocol(
-            c["protocol"], c["audit_budget"], c["defer_threshold"], float(dprime), collusion
+            c["protocol"], c["audit_budget"], c["defer_threshold"], dprime, collusion
         )
 
     # --- one step ----------------------------------------------------------------------
@@ -204,7 +202,7 @@ class AIDeployment(Component):
             actor=s.ids[slots],
             deviation=np.where(replaced, 0.0, dev),
             harmful=out,
-            capability=np.full(slots.size, float(c["capability"])),
+            capability=s.capability[slots],
             took_effect=first,
         )
         self.model.world.actions.append(batch)
@@ -241,6 +239,17 @@ class AIDeployment(Component):
             "ai_harm": float(self.step_harm),
             "ai_harmful_share": harmful_share,
             **by_kind,
+        }
+
+    def snapshot(self) -> dict:
+        """Per-slot state for the dashboard: alignment kind, autonomy, whether active, and
+        whether the slot has caused a catastrophe."""
+        s = self.state
+        return {
+            "alignment": [scheming.KINDS[k] for k in s.kind],
+            "autonomy": s.autonomy.tolist(),
+            "active": s.active.tolist(),
+            "catastrophe": s.catastrophe.tolist(),
         }
 
     def _new_incidents(self) -> int:

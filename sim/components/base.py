@@ -76,6 +76,11 @@ class Component(Described):
     def step(self) -> None:
         raise NotImplementedError
 
+    def tables(self) -> dict:
+        """Event tables this component kept during the run (name -> DataFrame), for analysis;
+        `sim.run.run` stores them in `RunResult.extra`."""
+        return {}
+
     def report(self) -> dict[str, float]:
         """This step's value of each declared metric (Python floats)."""
         raise NotImplementedError

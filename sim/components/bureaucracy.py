@@ -226,6 +226,19 @@ class Bureaucracy(Component):
         return self.cfg["surplus_weight"] * lost
 
     # --- metrics -----------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """The delegation tree at this step, for per-agent views: parent and level of each
+        office (breadth-first), its discretion, its capturer (-1: free) and its drift
+        ||passed on - received||."""
+        s = self.state
+        return {
+            "parent": self.tree.parent.tolist(),
+            "level": self.tree.level.tolist(),
+            "discretion": s.discretion.tolist(),
+            "captured_by": s.captured_by.tolist(),
+            "drift": np.linalg.norm(s.output - s.received, axis=1).tolist(),
+        }
+
     def report(self) -> dict[str, float]:
         s = self.state
         impl = s.output[self.tree.leaves].mean(axis=0)

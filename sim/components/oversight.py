@@ -73,7 +73,8 @@ class Oversight(Component):
             src = "--set" if P + "layers" in model.config.overrides else model.config.source
             raise err.with_source(src) from None
         self.layers = [LAYERS[s["kind"]](i, s, model) for i, s in enumerate(specs)]
-        self.totals = dict.fromkeys(("harmful", "caught", "benign", "escalated", "delay"), 0)
+        keys = ("harmful", "caught", "benign", "escalated", "flagged", "audited", "delay")
+        self.totals = dict.fromkeys(keys, 0)
         self.spells: dict[tuple[str, int], int] = {}
         self.events: list[dict] = []
         self.catches = np.zeros(len(self.layers))
@@ -100,6 +101,8 @@ class Oversight(Component):
             layer.apply(docket, rng)
         caught, audited = self._audit(docket)
         self._record(docket, caught, batches)
+        self.totals["flagged"] += int(docket.flagged.sum())
+        self.totals["audited"] += audited
         self.cost = sum(lay.step_cost for lay in self.layers) + audited * self.audit_cost
         start = 0
         for b in batches:
@@ -187,6 +190,25 @@ class Oversight(Component):
             n = self.catches[k - 1] if k <= len(self.layers) else float("nan")
             out[f"catches_layer_{k}"] = float(n)
         return out
+
+    def tables(self) -> dict:
+        return {"detections": detection_table(self.model)}
+
+    def snapshot(self) -> dict:
+        """Cumulative funnel counts for the dashboard: actions, harmful, flagged (escalated to
+        the final audit), audited, caught, benign escalated, and catches by first layer."""
+        t = self.totals
+        first = [e["layer"] - 1 for e in self.events]
+        return {
+            "actions": int(t["harmful"] + t["benign"]),
+            "harmful": int(t["harmful"]),
+            "flagged": int(t["flagged"]),
+            "audited": int(t["audited"]),
+            "caught": int(t["caught"]),
+            "benign_escalated": int(t["escalated"]),
+            "layers": [lay.name for lay in self.layers],
+            "caught_by_layer": np.bincount(first, minlength=len(self.layers)).tolist(),
+        }
 
 
 def _ratio(num: float, den: float) -> float:

@@ -33,7 +33,8 @@ def poll_approval(
     """Mean predicted approval of each of n proposals, shape (n,), over the sampled voters."""
     x = electorate.ideals[sample]  # (m, d)
     d = x.shape[1]
-    sq = (x * x).sum(axis=1)[None, :] - 2.0 * platforms @ x.T + (platforms**2).sum(axis=1)[:, None]
+    cross = np.einsum("kj,mj->km", platforms, x)  # not `@`: see voting.scores
+    sq = (x * x).sum(axis=1)[None, :] - 2.0 * cross + (platforms**2).sum(axis=1)[:, None]
     utility = -sq / d + (effort.welfare(visible) - harm)[:, None]  # (n, m)
     vis = effort.signal(visible)[:, None]
     q = electorate.information[sample][None, :]

@@ -23,7 +23,8 @@ def scores(ideals: np.ndarray, platforms: np.ndarray) -> np.ndarray:
     """(K, N) spatial utilities -||x_i - p_k||^2 / d up to a per-voter constant
     (-||x_i||^2 / d, the same for every candidate, so choices are unchanged)."""
     d = ideals.shape[1]
-    u = (2.0 / d * platforms) @ ideals.T
+    # einsum, not `@`: a threaded BLAS call on (d, N) stalls when other jobs share the cores
+    u = np.einsum("kj,jn->kn", 2.0 / d * platforms, ideals.T)
     u -= (np.einsum("kj,kj->k", platforms, platforms) / d)[:, None]
     return u
 

@@ -83,7 +83,7 @@ class Param:
         return value
 
     def _as_choice(self, value: Any, _: Param) -> Any:
-        if self.many and isinstance(value, list):
+        if self.many and isinstance(value, list | tuple):
             if not value:
                 raise ConfigError("empty list", path=self.path, allowed=self.allowed())
             return tuple(self._one_choice(v) for v in value)
