@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from analysis.data import Frames
 from analysis.figures import FIGURES, Unavailable, supported
-from sim.errors import ConfigError, closest
+from sim.errors import ConfigError, unknown_name
 
 
 @dataclass
@@ -29,12 +29,7 @@ def check_names(only: Sequence[str] | None) -> list[str] | None:
         return None
     for name in only:
         if name not in FIGURES:
-            raise ConfigError(
-                f"unknown figure {name!r}",
-                source="--only",
-                allowed=", ".join(FIGURES),
-                suggestion=closest(name, FIGURES),
-            )
+            raise unknown_name("figure", name, FIGURES, source="--only")
     return list(only)
 
 

@@ -13,8 +13,9 @@ memory over a 10,000-run sweep.
    and with one BLAS thread per worker (what instalign's pool sets), to separate the
    framework from thread oversubscription.
 3. overhead: 1,000 runs of a tiny scenario (200 voters, 20 steps) through a bare loop of
-   `sim.run.run` and through a sequential sweep into a store (summary + series every 5
-   steps); the difference per run is the cost of the store, planning and bookkeeping.
+   `sim.run.run` (no summary, nothing kept) and through a sequential sweep into a store
+   (summary + series every 5 steps); the difference per run is the cost of everything a
+   sweep adds: spec, design, seeds, summaries, the store and its bookkeeping.
 4. memory: a 10,000-run sweep of the tiny scenario with 2 processes: RSS of the driver
    and of the whole tree against runs done; Mesa's batch_run on the same 10,000 runs
    (data every 5 steps, like the store's series) for contrast, against elapsed time.
@@ -23,6 +24,7 @@ memory over a 10,000-run sweep.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -55,13 +57,18 @@ TINY = {
 }
 
 
+@functools.cache
+def _baseline():
+    return load("baseline_democracy-v1")  # read and validated once per process, as a sweep does
+
+
 class BaselineModel(InstitutionModel):
     """baseline_democracy-v1 with keyword parameters, the shape Mesa's batch_run expects."""
 
     def __init__(self, information: float = 0.6, n_voters: int = 10_000, steps: int = 200,
                  rng: int | None = None) -> None:  # fmt: skip
         over = {"electorate.information": information, "electorate.n_voters": n_voters}
-        super().__init__(load("baseline_democracy-v1", {**over, "steps": steps}), rng)
+        super().__init__(_baseline().with_overrides({**over, "steps": steps}), rng)
 
 
 def _spec(folder: Path, name: str, doc: dict) -> Path:
@@ -217,7 +224,7 @@ def overhead(tmp: Path, runs: int = 1000) -> dict:
     t0 = time.perf_counter()
     for i in range(runs):
         config = base.with_overrides({"electorate.information": (0.3, 0.6)[i % 2]})
-        run(config, seed=i).summary()
+        run(config, seed=i)
     bare = time.perf_counter() - t0
     spec = _spec(tmp, "tiny1000", {**TINY, "replications": runs // 2})
     t0 = time.perf_counter()
@@ -257,14 +264,18 @@ def _curve(r: dict, runs: int | None = None) -> dict:
     return {**_rates(r), "rss_by_progress": marks}
 
 
+def memory_mesa(tmp: Path, runs: int = 10_000) -> dict:
+    return {"mesa_batch_run": _curve(measure(["batch_run", str(runs), "2", "200", "20", "5"]))}
+
+
 SECTIONS = {"throughput": throughput, "batch_run": versus_batch_run, "overhead": overhead,
-            "memory": memory}  # fmt: skip
+            "memory": memory, "memory_mesa": memory_mesa}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Run the sweep benchmarks; print and return their numbers."""
     parser = argparse.ArgumentParser(prog="benchmarks.bench_sweep")
-    parser.add_argument("--only", default=",".join(SECTIONS))
+    parser.add_argument("--only", default="throughput,batch_run,overhead,memory")
     parser.add_argument("--child", nargs=argparse.REMAINDER)
     args = parser.parse_args([] if argv is None else argv)
     if args.child:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from dashboard.state import format_set
-from sim.errors import ConfigError, closest
+from sim.errors import unknown_name
 from sim.scenario import Config, discover, load, scenario_dir
 
 
@@ -54,12 +54,7 @@ def config_for(scenario: str, sets: Iterable[tuple[str, Any]] = ()) -> Config:
     """A built-in scenario with validated overrides; ConfigError names the field."""
     found = known()
     if scenario not in found:
-        raise ConfigError(
-            f"unknown scenario {scenario!r}",
-            path="scenario",
-            allowed="a built-in scenario id",
-            suggestion=closest(scenario, found),
-        )
+        raise unknown_name("scenario", scenario, found, path="scenario")
     return load(str(found[scenario]), {k: plain(v) for k, v in sets})
 
 

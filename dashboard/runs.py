@@ -24,7 +24,7 @@ import pandas as pd
 import sim
 from dashboard.snapshot import snapshot
 from sim.run import RunResult, build
-from sim.scenario import Config
+from sim.scenario import Config, plain
 
 CHUNKS = 20  # progress updates per run
 MAX_ROWS = 2000  # steps kept per run for plotting and the cache (first and last always)
@@ -42,13 +42,9 @@ def code_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
 def run_key(config: Config, seed: int, steps: int) -> str:
     """The cache key of one run: scenario id, every parameter value, seed, steps, code."""
-    values = {k: _plain(v) for k, v in config.values.items()}
+    values = {k: plain(v) for k, v in config.values.items()}
     blob = json.dumps([config.id, values, int(seed), int(steps), code_hash()], sort_keys=True)
     return "run:" + hashlib.sha256(blob.encode()).hexdigest()
 

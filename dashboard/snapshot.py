@@ -56,8 +56,11 @@ def _point(vec) -> list[float]:
 def layers(model) -> dict[str, Any]:
     """Per-layer snapshots: each component's own `snapshot()` (bureaucracy tree, oversight
     funnel) where it offers one."""
-    return {comp.name: comp.snapshot() for comp in model.components
-            if callable(getattr(comp, "snapshot", None))}
+    return {
+        comp.name: comp.snapshot()
+        for comp in model.components
+        if callable(getattr(comp, "snapshot", None))
+    }
 
 
 def snapshot(model) -> dict[str, Any]:

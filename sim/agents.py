@@ -56,10 +56,11 @@ class Pollster:
     pressure: int
     poll_size: int
     effort_step: float
+    rng: np.random.Generator  # the electoral component's stream
 
     def score(self, platforms: np.ndarray, visible: np.ndarray) -> np.ndarray:
         m, cfg = self.model, self.model.config
-        sample = m.rng.integers(0, m.electorate.n, size=min(self.poll_size, m.electorate.n))
+        sample = self.rng.integers(0, m.electorate.n, size=min(self.poll_size, m.electorate.n))
         return poll_approval(
             m.electorate,
             sample,
@@ -71,5 +72,5 @@ class Pollster:
             cfg["electorate.memory"],
             cfg["electorate.approval_sensitivity"],
             cfg["electorate.aspiration"],
-            m.rng,
+            self.rng,
         )

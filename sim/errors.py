@@ -61,3 +61,17 @@ class ConfigError(InstalignError):
             allowed=self.allowed,
             suggestion=self.suggestion,
         )
+
+
+def unknown_name(
+    what: str, name: str, options, source: str | None = None, path: str | None = None
+) -> ConfigError:
+    """The error for a name that is not one of `options`: lists them and suggests the closest."""
+    options = list(options)
+    return ConfigError(
+        f"unknown {what} {name!r}",
+        source=source,
+        path=path,
+        allowed=", ".join(options),
+        suggestion=closest(name, options),
+    )

@@ -4,6 +4,8 @@ The metadata feeds `instalign describe`, the docs, filters and the contract test
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import ClassVar
 
 REQUIRED = ("name", "role", "observes", "stochastic", "references")
@@ -33,3 +35,11 @@ class Described:
     @classmethod
     def metadata(cls) -> dict:
         return {f: getattr(cls, f) for f in REQUIRED}
+
+
+def import_submodules(package: str, path, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of a package (sorted; private `_name` modules and `skip` excluded):
+    the registries fill themselves, so adding a unit touches one file."""
+    for info in sorted(pkgutil.iter_modules(path), key=lambda m: m.name):
+        if info.name not in skip and not info.name.startswith("_"):
+            importlib.import_module(f"{package}.{info.name}")

@@ -9,6 +9,7 @@ Step order (one model step = one unit of Mesa time):
 
 from __future__ import annotations
 
+import zlib
 from functools import partial
 
 import mesa
@@ -42,7 +43,7 @@ class InstitutionModel(mesa.Model):
             config["electorate.information"],
             config["electorate.information_concentration"],
             config["electorate.aspiration"],
-            self.rng,
+            self.stream("electorate"),
         )
         self.welfare_optimum = self.electorate.centroid()
         self.world = WorldState(mandate=np.zeros(d), implemented=np.zeros(d))
@@ -56,6 +57,15 @@ class InstitutionModel(mesa.Model):
         )
         self._collect()
         self.schedule_recurring(self._collect, Schedule(interval=1, start=1), priority=Priority.LOW)
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The run's random stream for one part of the model, spawned from the run's seed
+        with `SeedSequence(seed, spawn_key=(crc32(name),))`. Each component draws from its
+        own stream, so an intervention that changes how much one component draws (an extra
+        oversight layer, say) leaves every other component's draws unchanged: common random
+        numbers across interventions hold part by part, not just for the first draw."""
+        key = zlib.crc32(name.encode())
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
 
     def component(self, name: str):
         """The enabled component called `name`, or None."""

@@ -13,7 +13,7 @@ from sim.components import METRICS
 from sim.errors import ConfigError
 from sim.model import InstitutionModel
 from sim.provenance import code_version
-from sim.scenario import Config
+from sim.scenario import Config, plain
 
 
 @dataclass
@@ -43,7 +43,7 @@ class RunResult:
             "seed": self.seed,
             "steps": self.steps,
             "overrides": dict(self.config.overrides),
-            "parameters": {k: _jsonable(v) for k, v in self.config.values.items()},
+            "parameters": {k: plain(v) for k, v in self.config.values.items()},
             **code_version(),
         }
 
@@ -77,14 +77,6 @@ class RunResult:
             self.series.to_csv(path, index=False)
             path.with_name(path.name + ".provenance.json").write_text(meta + "\n")
         return path
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
 
 
 def build(config: Config, seed: int | None = None) -> InstitutionModel:

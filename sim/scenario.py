@@ -100,15 +100,16 @@ class Config:
             *parents, leaf = path.split(".")
             for part in parents:
                 node = node.setdefault(part, {})
-            node[leaf] = _plain(value)
+            node[leaf] = plain(value)
         return out
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A validated value as plain YAML/JSON data (tuples to lists)."""
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 

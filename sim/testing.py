@@ -132,7 +132,7 @@ def _check_replay(who: str, cfg: Config, seed: int, steps: int, series: pd.DataF
         raise _fail(
             who,
             "the same seed gave a different time series",
-            "a draw outside model.rng (np.random.*, random.*, set/dict order, time)",
+            "a draw outside the run's seeded streams (np.random.*, random.*, set/dict order, time)",
         )
     if _same(series, _run(cfg, seed + 1, steps)[1]):
         raise _fail(

@@ -100,4 +100,5 @@ def test_no_global_randomness_in_sim():
     files = sorted(SIM.rglob("*.py"))
     assert len(files) > 10
     found = [hit for f in files for hit in global_random_uses(f.read_text(), str(f))]
-    assert not found, "draw from the injected model.rng instead:\n" + "\n".join(found)
+    hint = "draw from the run's injected streams (model.stream / component.rng) instead:\n"
+    assert not found, hint + "\n".join(found)

@@ -256,3 +256,21 @@ def test_a_killed_driver_leaves_a_resumable_store_and_no_orphan_workers(tmp_path
     assert not alive, "pool workers outlived the driver"
     stored = {p: p.read_bytes() for p in part_files(out, "summary")}
     _check_resume(spec, out, stored)
+
+
+def test_stored_summary_equals_the_single_run_summary(tmp_path):
+    from sim.run import run
+    from sim.scenario import load as load_scenario
+
+    spec, out = write(tmp_path), tmp_path / "out"
+    sweep(spec, out, executor="sequential")
+    row = load(out).summary.iloc[5]
+    over = {"electorate.information": row["electorate.information"],
+            "electorate.polarization": row["electorate.polarization"],
+            "politicians.strategy": row["politicians.strategy"],
+            "electorate.n_voters": 300, "elections.interval": 5, "steps": 12}  # fmt: skip
+    ref = run(load_scenario("baseline_democracy-v1", over), seed=int(row["seed"])).summary()
+    for metric, stats in ref.items():
+        for stat, value in stats.items():
+            stored = row[f"{metric}_{stat}"]
+            assert stored == value or (pd.isna(stored) and pd.isna(value)), (metric, stat)

@@ -298,3 +298,18 @@ def test_run_table_crosses_scenarios_interventions_and_replications(tmp_path):
     assert table.groupby("intervention")["seed"].nunique().eq(12).all()
     approval = table[table["intervention"] == "approval"]
     assert set(approval["politicians.strategy"]) == {"approval_maximizer"}
+
+
+SHIPPED = sorted(Path(__file__).resolve().parent.parent.glob("scenarios/sweeps/*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_sweep_specs_validate_and_build(path):
+    sweep = load_spec(path)
+    design = build(sweep)
+    table, _ = runs(sweep, design)
+    assert len(table) == len(design.points) * len(sweep.interventions) * sweep.spec.replications
+
+
+def test_the_example_specs_ship():
+    assert {p.stem for p in SHIPPED} >= {"demo", "goodhart_pressure", "oversight_design"}

@@ -1,13 +1,9 @@
 """The component registry: every Component subclass in this package, in step order."""
 
-import importlib
-import pkgutil
-
 from sim.components.base import ActionBatch, Component, Metric, WorldState
+from sim.meta import import_submodules
 
-for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _mod != "base":
-        importlib.import_module(f"{__name__}.{_mod}")
+import_submodules(__name__, __path__, skip=("base",))
 
 
 def _all(cls):

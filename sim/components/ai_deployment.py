@@ -180,7 +180,7 @@ class AIDeployment(Component):
                 s.active[slot] = False
 
     def _act(self) -> None:
-        s, c, rng = self.state, self.cfg, self.model.rng
+        s, c, rng = self.state, self.cfg, self.rng
         slots = np.repeat(np.flatnonzero(s.active), c["tasks_per_step"])
         kind, a = s.kind[slots], s.autonomy[slots]
         first = autonomy.takes_effect_first(rng, a)

@@ -68,6 +68,7 @@ class Component(Described):
 
     def __init__(self, model: InstitutionModel) -> None:
         self.model = model
+        self.rng = model.stream(self.name)  # this component's own stream (common random numbers)
 
     @classmethod
     def enabled(cls, config: Config) -> bool:

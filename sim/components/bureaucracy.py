@@ -98,7 +98,7 @@ class Bureaucracy(Component):
 
     # --- set-up ------------------------------------------------------------------------
     def _draw_ideals(self, n: int, d: int) -> np.ndarray:
-        ideal = self.cfg["ideal_spread"] * self.model.rng.standard_normal((n, d))
+        ideal = self.cfg["ideal_spread"] * self.rng.standard_normal((n, d))
         ideal[:, 0] += self.cfg["culture"]
         return ideal
 
@@ -117,7 +117,7 @@ class Bureaucracy(Component):
 
     def _init_groups(self, d: int) -> None:
         n = self.cfg["interest_groups"]
-        pos = capture.random_positions(n, d, self.cfg["group_distance"], self.model.rng)
+        pos = capture.random_positions(n, d, self.cfg["group_distance"], self.rng)
         self.groups = [InterestGroup(self.model, k, pos[k]) for k in range(n)]
         self.group_pos = pos
         self.influence = np.array([g.influence for g in self.groups])
@@ -150,9 +150,7 @@ class Bureaucracy(Component):
         )
         if c["capture_rate"] > 0 and self.groups:
             h = capture.hazard(c["capture_rate"], self.lobby_w, s.belief)
-            s.captured_by[:] = capture.capture_step(
-                s.captured_by, h, self.influence, self.model.rng
-            )
+            s.captured_by[:] = capture.capture_step(s.captured_by, h, self.influence, self.rng)
         s.effort += c["gaming_rate"] * (self.target_effort - s.effort)
         self._implement()
         self.model.world.actions.append(self.batch)
@@ -190,7 +188,7 @@ class Bureaucracy(Component):
         s, world, d = self.state, self.model.world, self.state.ideal.shape[1]
         y = capture.effective_ideal(s.ideal, s.captured_by, self.group_pos)
         sd = self.cfg["implementation_noise"] / np.sqrt(d * s.effort)
-        err = sd * self.model.rng.standard_normal(sd.shape)
+        err = sd * self.rng.standard_normal(sd.shape)
         s.received[:], s.output[:] = delegation.propagate(
             self.tree, world.mandate, y, s.discretion, err
         )
@@ -218,7 +216,7 @@ class Bureaucracy(Component):
     def budget_round(self) -> None:
         """The bureau's all-or-nothing offer; a scrutinizing sponsor pays cost per unit."""
         p = self.cfg["sponsor_scrutiny"]
-        scrutinized = p >= 1.0 or (p > 0.0 and self.model.rng.random() < p)
+        scrutinized = p >= 1.0 or (p > 0.0 and self.rng.random() < p)
         self.contract = self.efficient if scrutinized else self.offer
 
     def bureau_harm(self) -> float:

@@ -52,7 +52,7 @@ class Electoral(Component):
 
     def __init__(self, model) -> None:
         super().__init__(model)
-        cfg, rng = model.config, model.rng
+        cfg, rng = model.config, self.rng
         n, d = cfg["politicians.count"], cfg["world.dimensions"]
         names = cfg["politicians.strategy"]
         names = [names] * n if isinstance(names, str) else [names[i % len(names)] for i in range(n)]
@@ -65,6 +65,7 @@ class Electoral(Component):
             cfg["politicians.optimization_pressure"],
             cfg["politicians.poll_size"],
             cfg["politicians.effort_step"],
+            rng,
         )
         self.incumbent: int | None = None
         self.turnover = 0
@@ -89,13 +90,13 @@ class Electoral(Component):
         else:
             shares, centroids = np.full(len(platforms), np.nan), platforms
         step = model.config["politicians.step_size"]
-        return CampaignContext(platforms, shares, centroids, step, model.rng, self.pollster)
+        return CampaignContext(platforms, shares, centroids, step, self.rng, self.pollster)
 
     def step(self) -> None:
         """Politicians adapt one at a time in a random order, each seeing the vote shares left
         by the previous move (asynchronous updating); then the incumbent governs."""
         model = self.model
-        for i in model.rng.permutation(len(self.politicians)):
+        for i in self.rng.permutation(len(self.politicians)):
             pol = self.politicians[i]
             pol.adapt(self.context(pol.strategy.needs_support))
         inc = self.politicians[self.incumbent]

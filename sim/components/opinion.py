@@ -50,7 +50,7 @@ class Opinion(Component):
             voters.information,
             model.effort.signal(world.visible_effort),
             cfg["electorate.perception_noise"],
-            model.rng,
+            self.rng,
         )
         voters.perceived[:] = (
             signal if first else el.smooth(voters.perceived, signal, cfg["electorate.memory"])

@@ -95,7 +95,7 @@ class Oversight(Component):
     def step(self) -> None:
         batches = [b for b in self.model.world.actions if len(b)]
         docket = self._docket(batches)
-        rng, t = self.model.rng, self.model.steps
+        rng, t = self.rng, self.model.steps
         for layer in self.layers:
             layer.tick(rng, t)
             layer.apply(docket, rng)
@@ -145,7 +145,7 @@ class Oversight(Component):
 
     def _audit(self, docket: Docket) -> tuple[np.ndarray, int]:
         """The final human audit: most suspicious flagged actions first, within budget."""
-        rng = self.model.rng
+        rng = self.rng
         idx = np.flatnonzero(docket.flagged)
         cap = int(np.floor(self.model.config[P + "audit_budget"] * len(docket) + rng.random()))
         order = idx[rng.permutation(idx.size)]

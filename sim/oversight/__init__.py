@@ -2,15 +2,11 @@
 protocol). A scenario stacks them in order under `oversight.layers`; the oversight component
 (sim/components/oversight.py) runs them and the final human audit."""
 
-import importlib
-import pkgutil
-
+from sim.meta import import_submodules
 from sim.oversight.base import LAYERS, MAX_LAYERS, WATCHABLE, Docket, Layer
 from sim.oversight.validate import check_roles, validate_layers
 
-for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _mod not in ("base", "validate"):
-        importlib.import_module(f"{__name__}.{_mod}")
+import_submodules(__name__, __path__, skip=("base", "validate"))
 
 __all__ = [
     "LAYERS",

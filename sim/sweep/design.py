@@ -36,7 +36,7 @@ from scipy import stats
 
 from sim.errors import ConfigError
 from sim.params import PARAMS
-from sim.scenario import _plain
+from sim.scenario import plain
 from sim.sweep import seeds
 from sim.sweep.spec import DISTS, Axis, Sweep
 
@@ -298,4 +298,4 @@ def _typed(points: pd.DataFrame) -> pd.DataFrame:
 
 def encode(value: Any) -> Any:
     """A design cell as stored in Parquet: lists (tuples) as JSON text."""
-    return json.dumps(_plain(value)) if isinstance(value, tuple | list) else value
+    return json.dumps(plain(value)) if isinstance(value, tuple | list) else value

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sim.errors import ConfigError, closest
+from sim.errors import ConfigError, unknown_name
 
 EXECUTORS = ("sequential", "processes", "dask")
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -83,12 +83,7 @@ def open_executor(
 ) -> Iterator[Executor]:
     """An executor of `kind`, shut down on exit (pending runs cancelled)."""
     if kind not in EXECUTORS:
-        raise ConfigError(
-            f"unknown executor {kind!r}",
-            source="--executor",
-            allowed=", ".join(EXECUTORS),
-            suggestion=closest(kind, EXECUTORS),
-        )
+        raise unknown_name("executor", kind, EXECUTORS, source="--executor")
     if workers is not None and workers < 1:
         raise ConfigError("need at least one worker", source="--workers", allowed="int >= 1")
     if scheduler and kind != "dask":
@@ -125,7 +120,7 @@ def _processes(workers: int | None, scheduler: str | None) -> Iterator[Executor]
     )
     try:
         with _one_blas_thread():
-            yield Executor(pool, 2 * n, n, "processes")
+            yield Executor(pool, 8 * n, n, "processes")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

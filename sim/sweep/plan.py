@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.params import PARAMS
-from sim.scenario import Config, _plain, from_mapping
+from sim.scenario import Config, from_mapping, plain
 from sim.sweep import seeds
 from sim.sweep.design import Design, encode
 from sim.sweep.spec import Sweep
@@ -108,4 +108,4 @@ def _decode(value: Any, is_json: bool) -> Any:
         return json.loads(value)
     if isinstance(value, np.generic):
         return value.item()
-    return _plain(value)
+    return plain(value)

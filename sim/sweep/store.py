@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ConfigError
 from sim.provenance import code_version
-from sim.scenario import META_KEYS, _plain, flatten
+from sim.scenario import META_KEYS, flatten, plain
 from sim.sweep.design import Design
 from sim.sweep.spec import Sweep
 
@@ -147,8 +147,8 @@ def _base_changes(manifest: dict[str, Any], sweep: Sweep) -> list[str]:
             return [f"scenario {ref} is new"]
         stored = flatten({k: v for k, v in doc.items() if k not in META_KEYS}, ref)
         for path, value in stored.items():
-            if path in config.values and _plain(config.values[path]) != value:
-                out.append(f"{ref}: {path} was {value!r}, now {_plain(config.values[path])!r}")
+            if path in config.values and plain(config.values[path]) != value:
+                out.append(f"{ref}: {path} was {value!r}, now {plain(config.values[path])!r}")
     return out
 
 
@@ -197,7 +197,7 @@ def create(
         "master_seed": sweep.spec.seed,
         "metrics": list(sweep.metrics),
         "axes": list(sweep.axes),
-        "interventions": {k: _plain(v) for k, v in sweep.interventions.items()},
+        "interventions": {k: plain(v) for k, v in sweep.interventions.items()},
         "bases": {ref: c.to_nested() for ref, c in sweep.bases.items()},
         "json_columns": json_cols,
         "design": {"method": design.method, "points": len(design.points), **design.options},

@@ -62,9 +62,10 @@ def execute(task: Task, every: int | None = None) -> Outcome:
         if task.fault:
             raise InjectedFault(f"run {task.run_id}: fault injected by {FAULTS_ENV} (test hook)")
         result = run(task.config, seed=task.seed)
-        stats = result.summary()
-        summary = {f"{m}_{k}": stats[m][k] for m in task.metrics for k in ("final", "mean")}
-        series = _thin(result.series, task.metrics, every or task.every)
+        steps = result.series["step"].to_numpy()
+        values = result.series[list(task.metrics)].to_numpy(dtype=np.float64)
+        summary = _summary(task.metrics, steps, values)
+        series = _thin(task.metrics, steps, values, every or task.every)
         return Outcome(task.run_id, True, time.perf_counter() - t0, summary, series)
     except Exception as err:
         return Outcome(
@@ -76,11 +77,27 @@ def execute(task: Task, every: int | None = None) -> Outcome:
         )
 
 
-def _thin(series, metrics: tuple[str, ...], every: int | None) -> dict[str, np.ndarray] | None:
+def _summary(metrics: tuple[str, ...], steps: np.ndarray, values: np.ndarray) -> dict:
+    """{metric}_final and {metric}_mean (over steps 1..n, NaN skipped), computed like
+    `RunResult.summary()` (pandas' mean: NaN filled with 0, then a contiguous sum / count)
+    so the numbers are bit for bit those of `instalign run`, without pandas per column."""
+    body = values[steps > 0] if len(values) > 1 else values
+    nan = np.isnan(body)
+    filled = np.asfortranarray(np.where(nan, 0.0, body))
+    count = (~nan).sum(axis=0)
+    out = {}
+    for j, m in enumerate(metrics):
+        mean = float(filled[:, j].sum() / count[j]) if count[j] else float("nan")
+        out[f"{m}_final"], out[f"{m}_mean"] = float(values[-1, j]), mean
+    return out
+
+
+def _thin(
+    metrics: tuple[str, ...], steps: np.ndarray, values: np.ndarray, every: int | None
+) -> dict[str, np.ndarray] | None:
     if not every:
         return None
-    steps = series["step"].to_numpy()
     keep = (steps % every == 0) | (steps == steps.max())
     out = {"step": steps[keep].astype(np.int64)}
-    out.update({m: series[m].to_numpy(dtype=np.float64)[keep] for m in metrics})
+    out.update({m: np.ascontiguousarray(values[keep, j]) for j, m in enumerate(metrics)})
     return out

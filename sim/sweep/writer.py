@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.provenance import code_version
@@ -51,9 +52,7 @@ class StoreWriter:
                 {"run_id": outcome.run_id, **outcome.summary, "elapsed_s": outcome.elapsed}
             )
             if outcome.series is not None:
-                frame = pd.DataFrame(outcome.series)
-                frame.insert(0, "run_id", outcome.run_id)
-                self.buffers["series"].append(frame)
+                self.buffers["series"].append((outcome.run_id, outcome.series))
         else:
             self.failed += 1
             self.failed_ids.add(outcome.run_id)
@@ -86,7 +85,7 @@ class StoreWriter:
             rows = self.buffers[kind]
             if not rows:
                 continue
-            frame = pd.concat(rows, ignore_index=True) if kind == "series" else pd.DataFrame(rows)
+            frame = _series_frame(rows) if kind == "series" else pd.DataFrame(rows)
             (self.root / kind).mkdir(exist_ok=True)
             name = f"part-{self.index:03d}-{self.seq:06d}.parquet"
             atomic_parquet(self.root / kind / name, frame, {**meta, "part": kind})
@@ -124,6 +123,15 @@ class StoreWriter:
             self.manifest[key] = self.session.get(key)
         atomic_json(self.root / "manifest.json", self.manifest)
         return self.manifest
+
+
+def _series_frame(rows: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
+    """One frame from many runs' recorded series: run_id, step, metrics (column-wise)."""
+    n = [len(series["step"]) for _, series in rows]
+    cols = {"run_id": np.repeat(np.array([r for r, _ in rows], dtype=np.int64), n)}
+    for key in rows[0][1]:
+        cols[key] = np.concatenate([series[key] for _, series in rows])
+    return pd.DataFrame(cols)
 
 
 def _failure_ids(root: Path) -> set[int]:

@@ -1,29 +1,19 @@
 """Anchors from the literature, one module per group (electoral, bureaucracy, oversight,
 deployment), discovered automatically. See sim/validate/core.py."""
 
-import importlib
-import pkgutil
-
+from sim.errors import unknown_name
+from sim.meta import import_submodules
 from sim.validate.core import ANCHORS, Anchor, Check, anchor
 
-for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _mod != "core":
-        importlib.import_module(f"{__name__}.{_mod}")
+import_submodules(__name__, __path__, skip=("core",))
 
 
 def run_anchors(only: list[str] | None = None) -> list[dict]:
     """Run the selected anchors (all by default) and return one dict per check row."""
-    from sim.errors import ConfigError, closest
-
     ids = list(ANCHORS) if not only else only
     for aid in ids:
         if aid not in ANCHORS:
-            raise ConfigError(
-                f"unknown anchor '{aid}'",
-                source="--only",
-                allowed=", ".join(ANCHORS),
-                suggestion=closest(aid, ANCHORS),
-            )
+            raise unknown_name("anchor", aid, ANCHORS, source="--only")
     return [c.row(ANCHORS[a]) for a in ids for c in ANCHORS[a].run()]
 
 

@@ -68,7 +68,7 @@ def overoptimization_curve(
     gain, proxy = np.empty((reps, len(ns))), np.empty((reps, len(ns)))
     for r in range(reps):
         plat, vis = ApprovalMaximizer.propose(
-            pol, ns[-1], cfg["politicians.step_size"], cfg["politicians.effort_step"], model.rng
+            pol, ns[-1], cfg["politicians.step_size"], cfg["politicians.effort_step"], elec.rng
         )
         score = elec.pollster.score(plat, vis)
         welfare = model.electorate.mean_utility(plat) + model.effort.welfare(vis)
