@@ -113,7 +113,7 @@ def sections(config: Config, changed: Sequence[str] = ()) -> list[html.Details]:
     differs = {PARAMS[k].section or RUN_SECTION for k in [*config.changed(), *changed]}
     return [
         html.Details(
-            [html.Summary(name), *[row(p, config[p.path]) for p in params]],
+            [html.Summary(PARAMS.title(name)), *[row(p, config[p.path]) for p in params]],
             open=name == RUN_SECTION or name in differs,
             className="param-section",
         )

@@ -15,6 +15,30 @@ def _fmt(x) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
+def _print_table(rows: list[dict], failed: int) -> None:
+    """One table per anchor, titled with its id, title and source."""
+    console = Console(width=max(Console().width, 120))
+    for aid in dict.fromkeys(r["anchor"] for r in rows):
+        group = [r for r in rows if r["anchor"] == aid]
+        title = f"[bold]{aid}[/bold]  {group[0]['title']}  ({group[0]['source']})"
+        table = Table(
+            "check",
+            "expected",
+            "measured",
+            "tolerance",
+            "verdict",
+            title=title,
+            title_justify="left",
+        )
+        for r in group:
+            verdict = "[green]pass[/green]" if r["passed"] else "[red]FAIL[/red]"
+            table.add_row(
+                r["label"], _fmt(r["expected"]), _fmt(r["measured"]), r["tolerance"], verdict
+            )
+        console.print(table)
+    console.print(f"{len(rows) - failed} passed, {failed} failed")
+
+
 def validate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON rows."),
     only: list[str] = typer.Option([], "--only", help="Anchor id (repeatable), e.g. A1."),
@@ -26,20 +50,7 @@ def validate(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=float))
     else:
-        table = Table("anchor", "check", "source", "expected", "measured", "tolerance", "verdict")
-        for r in rows:
-            verdict = "[green]pass[/green]" if r["passed"] else "[red]FAIL[/red]"
-            table.add_row(
-                r["anchor"],
-                r["label"],
-                r["source"],
-                _fmt(r["expected"]),
-                _fmt(r["measured"]),
-                r["tolerance"],
-                verdict,
-            )
-        Console().print(table)
-        Console().print(f"{len(rows) - failed} passed, {failed} failed")
+        _print_table(rows, failed)
     if failed:
         raise typer.Exit(1)
 

@@ -160,6 +160,11 @@ class Registry(Mapping[str, Param]):
     def __len__(self) -> int:
         return len(self._params)
 
+    def title(self, section: str) -> str:
+        """A section's display title ("ai_agents" -> "AI agents")."""
+        words = section.replace("_", " ")
+        return TITLES.get(section, words[:1].upper() + words[1:])
+
     def sections(self) -> list[str]:
         return sorted({p.section for p in self._params.values() if p.section})
 
@@ -174,6 +179,8 @@ class Registry(Mapping[str, Param]):
     def defaults(self) -> dict[str, Any]:
         return {k: p.validate(p.default) for k, p in self._params.items()}
 
+
+TITLES = {"ai_agents": "AI agents"}  # section titles that capitalization alone gets wrong
 
 PARAMS = Registry()
 declare = PARAMS.declare
