@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import yaml
 from sim.errors import ConfigError, closest
 from sim.params import PARAMS
 
-META_KEYS = ("id", "description", "references", "assumptions", "limitations", "tags")
+META_KEYS = ("id", "title", "description", "references", "assumptions", "limitations", "tags")
 ID_RE = re.compile(r"^[a-z0-9_]+-v[0-9]+$")
 
 
@@ -60,6 +60,7 @@ class Config:
     limitations: tuple[str, ...] = ()
     source: str = "<defaults>"
     overrides: Mapping[str, Any] = field(default_factory=Frozen)
+    title: str = ""  # one-line summary shown by `instalign scenarios`
 
     def __getitem__(self, path: str) -> Any:
         return self.values[path]
@@ -73,16 +74,7 @@ class Config:
         for path, value in overrides.items():
             values[path] = _validate(path, value, source)
         merged = {**self.overrides, **overrides}
-        return Config(
-            self.id,
-            self.description,
-            Frozen(values),
-            self.references,
-            self.assumptions,
-            self.limitations,
-            self.source,
-            Frozen(merged),
-        )
+        return replace(self, values=Frozen(values), overrides=Frozen(merged))
 
     def changed(self) -> dict[str, Any]:
         """Parameters whose value differs from the declared default."""
@@ -90,7 +82,7 @@ class Config:
 
     def to_nested(self, only_changed: bool = False) -> dict[str, Any]:
         """The scenario as a nested mapping, ready to dump as YAML (reproduces this run)."""
-        out: dict[str, Any] = {"id": self.id, "description": self.description}
+        out: dict[str, Any] = {"id": self.id, "title": self.title, "description": self.description}
         for key in ("references", "assumptions", "limitations"):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
@@ -178,8 +170,16 @@ def from_mapping(data: Any, source: str) -> Config:
         k: tuple(_as_str_list(meta.get(k, []), source, k))
         for k in ("references", "assumptions", "limitations")
     }
+    title = str(meta.get("title", "")).strip()
+    if "\n" in title:
+        raise ConfigError("a title is one line", source=source, path="title")
     return Config(
-        sid, str(meta.get("description", "")).strip(), Frozen(values), source=source, **lists
+        sid,
+        str(meta.get("description", "")).strip(),
+        Frozen(values),
+        source=source,
+        title=title,
+        **lists,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import typer
 from rich.console import Console
@@ -18,6 +19,11 @@ def _format(value) -> str:
     return str(value)
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a description (its one-line summary)."""
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0] if text else ""
+
+
 def scenarios(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the built-in scenarios: id and one-line description."""
     rows = []
@@ -26,7 +32,7 @@ def scenarios(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
         rows.append(
             {
                 "id": sid,
-                "description": cfg.description.splitlines()[0] if cfg.description else "",
+                "description": cfg.title or first_sentence(cfg.description),
                 "file": str(path),
             }
         )
