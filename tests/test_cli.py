@@ -27,7 +27,10 @@ def test_run_json_has_the_documented_shape(cli):
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"scenario", "seed", "steps", "metrics"}
+    assert set(payload) == {"scenario", "seed", "steps", "metrics", "provenance"}
+    prov = payload["provenance"]
+    assert {"parameters", "instalign_version", "git_commit", "git_dirty"} <= set(prov)
+    assert (prov["scenario"], prov["seed"], prov["steps"]) == ("downs_two_party-v1", 3, 5)
     assert (payload["scenario"], payload["seed"], payload["steps"]) == ("downs_two_party-v1", 3, 5)
     assert set(payload["metrics"]) == set(METRICS)
     for stats in payload["metrics"].values():

@@ -33,8 +33,7 @@ def run(
     if out is not None:
         result.write(out)
     if as_json:
-        payload = result.to_json()
-        payload.pop("provenance")
+        payload = result.to_json()  # scenario, seed, steps, metrics, provenance
         typer.echo(json.dumps(payload, indent=2))
         return
     table = Table(

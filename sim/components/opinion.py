@@ -24,7 +24,8 @@ class Opinion(Component):
             "goodhart_gap",
             "sd",
             "Approval minus welfare, each as change from the run's "
-            "baseline (step 0) in units of its cross-voter sd at baseline.",
+            "baseline (step 0) in units of its cross-voter sd at baseline (1 when voters "
+            "do not differ at all).",
         ),
     )
 
@@ -32,12 +33,7 @@ class Opinion(Component):
         super().__init__(model)
         self.observe(first=True)
         u, a = self.utility, model.electorate.approval
-        self.base = (
-            float(u.mean()),
-            max(float(u.std()), 1e-12),
-            float(a.mean()),
-            max(float(a.std()), 1e-12),
-        )
+        self.base = (float(u.mean()), _scale(u), float(a.mean()), _scale(a))
 
     def observe(self, first: bool = False) -> None:
         model, cfg, world = self.model, self.model.config, self.model.world
@@ -71,3 +67,10 @@ class Opinion(Component):
             "approval": approval,
             "goodhart_gap": (approval - a0) / sa - (welfare - w0) / sw,
         }
+
+
+def _scale(x) -> float:
+    """Cross-voter sd at baseline; 1 when voters do not differ at all (say information 0 and no
+    perception noise), so the gap is then a plain, unstandardized change instead of exploding."""
+    sd = float(x.std())
+    return sd if sd > 1e-9 else 1.0
