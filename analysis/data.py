@@ -41,6 +41,9 @@ class Frames:
     notes: list[str] = field(default_factory=list)
     time_means: pd.DataFrame | None = None  # run_id + each metric's mean over steps 1..n
     sample: pd.DataFrame | None = None  # sobol/morris: point + SALib's raw sample matrix
+    # per-run event tables, read on demand: an object with `event_tables` (names) and
+    # `events(name, design=False)` (a loaded sweep store); None when there are none
+    events: Any = None
 
     @property
     def metrics(self) -> list[str]:

@@ -59,6 +59,7 @@ def from_store(res) -> Frames:
         params=list(man.get("axes", [])),
         time_means=means,
         sample=_sample(res.problem),
+        events=res if getattr(res, "event_tables", None) else None,
     )
     f.notes.extend(_notes(res, f, recorded))
     return f

@@ -142,6 +142,7 @@ def _drift_ledger(df):
 
 
 def _detection_survival(df):
+    unit = "offence spells" if df.attrs.get("source") == "events" else "runs"
     rows = []
     for layer, part in df.groupby("layer", sort=False):
         below = part[part["survival"] <= 0.5]
@@ -149,7 +150,7 @@ def _detection_survival(df):
         rows.append(
             {
                 "layer": layer,
-                "runs": int(part["at_risk"].iloc[0]),
+                unit: int(part["at_risk"].iloc[0]),
                 "detected": int(part["events"].sum()),
                 "median steps": median,
                 "not detected by the end": part["survival"].iloc[-1],

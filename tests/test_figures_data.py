@@ -330,3 +330,72 @@ def test_every_draw_gives_a_figure_with_units_from_the_registry(name):
     for m in ("welfare", "approval", "drift_level_1"):
         if f"{m.replace('_', ' ')} (" in text:
             assert theme.label(m) in text  # a metric's axis label carries its unit
+
+
+class _Events:
+    """A stand-in for a loaded store's event tables (`event_tables`, `events(name)`)."""
+
+    def __init__(self, **tables: pd.DataFrame) -> None:
+        self.tables = tables
+
+    @property
+    def event_tables(self) -> list[str]:
+        return list(self.tables)
+
+    def events(self, name: str, design: bool = True) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _km_median_and_se(part: pd.DataFrame, hazard: float) -> tuple[float, float]:
+    """KM median and its SE: Greenwood's SE of S at the median / the density f = h * S."""
+    below = part[part["survival"] <= 0.5]
+    body = part.iloc[1 : below.index[0] - part.index[0] + 1]
+    d, n = body["events"].to_numpy(float), body["at_risk"].to_numpy(float)
+    se_s = below["survival"].iloc[0] * np.sqrt(np.sum(d / (n * (n - d))))
+    return float(below["time"].iloc[0]), float(se_s / (hazard * 0.5))
+
+
+def test_detection_survival_from_event_tables_recovers_exponential_medians():
+    rng = np.random.default_rng(7)
+    n, rate, share1 = 4000, 0.08, 0.3  # detection hazard 0.08/step; layer 1 takes 30% of it
+    first = rng.integers(0, 50, n)
+    t = rng.exponential(1 / rate, n)
+    end = 100
+    detected = first + t <= end  # the rest is censored at the end of the run
+    layer = np.where(rng.random(n) < share1, 1.0, 2.0)
+    spells = pd.DataFrame(
+        {
+            "run_id": rng.integers(0, 20, n),
+            "first_harm_step": first,
+            "detected_step": np.where(detected, first + t, np.nan),
+            "layer": np.where(detected, layer, np.nan),
+            "end_step": end,
+        }
+    )
+    f = Frames(pd.DataFrame({"run_id": range(20)}), pd.DataFrame({"run_id": range(20)}))
+    f.events = _Events(offenders=spells)
+    assert FIGURES["detection_survival"].NEEDS.missing(f) is None  # no series needed
+    df = FIGURES["detection_survival"].data(f)
+    assert df.attrs["source"] == "events" and df.attrs["layers"] == [
+        "any layer", "layer 1", "layer 2"
+    ]  # fmt: skip
+    for name, hazard in (("any layer", rate), ("layer 1", rate * share1)):
+        median, se = _km_median_and_se(df[df.layer == name], hazard)
+        assert abs(median - np.log(2) / hazard) < 3 * se, (name, median, se)
+    l2 = df[df.layer == "layer 2"]  # cause-specific: layer-1 detections are censored
+    assert l2["censored"].sum() == n - (spells["layer"] == 2).sum()
+    fig = FIGURES["detection_survival"].draw(df)
+    assert "cause-specific" in fig.layout.title.subtitle.text
+
+
+def test_detection_survival_falls_back_to_the_series_and_says_so():
+    ser = pd.DataFrame(
+        {"run_id": np.repeat([0, 1], 3), "step": [0, 1, 2] * 2, "catches_layer_1": [0, 1, 0] * 2}
+    )
+    f = Frames(pd.DataFrame({"run_id": [0, 1]}), ser[ser.step == 2].drop(columns="step"), ser)
+    f.events = _Events()  # a store without event tables
+    df = FIGURES["detection_survival"].data(f)
+    assert df.attrs["source"] == "series"
+    fig = FIGURES["detection_survival"].draw(df)
+    assert "fallback" in fig.layout.title.subtitle.text
+    assert "first catch" in fig.layout.title.text

@@ -1,17 +1,26 @@
-"""Time to first detection per oversight layer as Kaplan-Meier survival curves with 95% CI
-bands (see analysis/survival.py): the share of runs in which layer k had not yet caught a
-harmful action by step t. Built from the time series of `catches_layer_<k>` (harmful actions
-layer k caught first at that step): the first recorded step with a catch is the detection
-time; a run in which the layer never caught anything is censored at its last step.
+"""Time from misbehaviour to detection per oversight layer: Kaplan-Meier curves with 95% CI
+bands (analysis/survival.py).
 
-Resolution: the sweep's recording period. With `record.every` k > 1 only every k-th step is
-seen, so a catch on an unrecorded step is missed and the curve overstates survival; the
-figure says so. Record every step for exact times. (`time_to_detection`, a running mean of
-detection lags, is not a per-run time to event and is not used here.)"""
+From the sweep's event tables (oversight's `offenders`: one row per offence spell, i.e. an
+actor's harmful actions from its first undetected one until a detection closes the spell):
+the duration is detected_step - first_harm_step, or end_step - first_harm_step for a spell
+still undetected at the end (right-censored). Each layer's curve is cause-specific: a spell
+detected by another layer (its first flagging layer) is censored at that time, so 1 - S is
+not the share that layer catches when layers compete (that is the cumulative incidence);
+S is the survival if only that layer's hazard acted. 'any layer' counts every detection.
+Spells are pooled over runs and actors (an actor can have several spells), so the bands,
+which treat spells as independent, are somewhat narrow when runs differ.
+
+Fallback, when the store has no event tables (made before they were stored): time to a
+layer's FIRST catch per run, from the series of `catches_layer_<k>` (the first recorded step
+with a catch; censored at the last step), which is not the time from misbehaviour to
+detection. With `record.every` k > 1 a catch on an unrecorded step is missed and the curve
+overstates survival; the figure says so."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,26 +31,70 @@ from analysis.data import RUN, Frames, frames
 from analysis.figures import Needs, Unavailable
 
 NAME = "detection_survival"
-TITLE = "Time to first detection per oversight layer (Kaplan-Meier, 95% CI)"
+TITLE = "Time from misbehaviour to detection per oversight layer (Kaplan-Meier, 95% CI)"
+FALLBACK_TITLE = "Time to a layer's first catch per run (Kaplan-Meier, 95% CI)"
+ANY = "any layer"
 LAYER = re.compile(r"catches_layer_(\d+)")
-NEEDS = Needs(
+
+
+@dataclass(frozen=True)
+class _Needs(Needs):
+    """Event tables suffice; without them the series fallback needs catches_layer_<k>."""
+
+    def missing(self, f: Frames) -> str | None:
+        return None if _offenders_stored(f) else super().missing(f)
+
+
+NEEDS = _Needs(
     series=True,
     pattern=r"catches_layer_\d+",
-    pattern_help="catches_layer_<k> (an oversight layer)",
+    pattern_help="oversight event tables, or series of catches_layer_<k> (an oversight layer)",
 )
 
 
+def _offenders_stored(f: Frames) -> bool:
+    return f.events is not None and "offenders" in f.events.event_tables
+
+
 def data(store_or_frames) -> pd.DataFrame:
-    """Tidy: layer, time, at_risk, events, censored, survival, lo, hi; attrs: layers and the
-    recording period."""
+    """Tidy: layer, time, at_risk, events, censored, survival, lo, hi; attrs: layers, source
+    ('events' or 'series'), and spells and runs (events) or the recording period (series)."""
     f: Frames = frames(store_or_frames)
+    if _offenders_stored(f):
+        spells = f.events.events("offenders", design=False)
+        if len(spells):
+            return from_offenders(spells)
+    return _from_series(f)
+
+
+def from_offenders(spells: pd.DataFrame) -> pd.DataFrame:
+    """Cause-specific KM curves per detecting layer plus 'any layer' from offence spells."""
+    detected = spells["detected_step"].notna().to_numpy()
+    stop = np.where(detected, spells["detected_step"], spells["end_step"])
+    duration = stop - spells["first_harm_step"].to_numpy(dtype=float)
+    layer = spells["layer"].to_numpy(dtype=float)
+    curves = [survival.kaplan_meier(duration, detected).assign(layer=ANY)]
+    for k in np.unique(layer[detected]).astype(int).tolist():
+        km = survival.kaplan_meier(duration, layer == k)
+        curves.append(km.assign(layer=f"layer {k}"))
+    out = pd.concat(curves, ignore_index=True)
+    runs = spells["run_id"].nunique() if "run_id" in spells else 1
+    out.attrs.update(
+        layers=list(dict.fromkeys(out["layer"])), source="events", spells=len(spells), runs=runs
+    )
+    return out
+
+
+def _from_series(f: Frames) -> pd.DataFrame:
     layers = [c for c in f.series_metrics if LAYER.fullmatch(c)]
     if not layers:
-        raise Unavailable("needs time series of catches_layer_<k> (an oversight layer)")
+        raise Unavailable(
+            "needs oversight event tables or time series of catches_layer_<k> (an oversight layer)"
+        )
     out = pd.concat([_layer(f, c) for c in layers], ignore_index=True)
     steps = np.unique(f.series["step"].to_numpy())
     period = int(np.min(np.diff(steps))) if steps.size > 1 else 1
-    out.attrs.update(layers=list(dict.fromkeys(out["layer"])), period=period)
+    out.attrs.update(layers=list(dict.fromkeys(out["layer"])), period=period, source="series")
     return out
 
 
@@ -52,45 +105,57 @@ def _layer(f: Frames, column: str) -> pd.DataFrame:
     return km.assign(layer=f"layer {LAYER.fullmatch(column).group(1)}")
 
 
-def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
-    fig = theme.figure(title)
+def draw(df: pd.DataFrame, title: str | None = None) -> go.Figure:
+    events = df.attrs.get("source", "series") == "events"
+    fig = theme.figure(title or (TITLE if events else FALLBACK_TITLE))
     for i, layer in enumerate(df.attrs["layers"]):
-        part = df[df["layer"] == layer]
-        c = theme.colour(i)
-        for col in ("hi", "lo"):
-            fig.add_trace(
-                go.Scatter(
-                    x=part["time"],
-                    y=part[col],
-                    mode="lines",
-                    line=dict(width=0, shape="hv"),
-                    fill="tonexty" if col == "lo" else None,
-                    fillcolor=theme.rgba(c, 0.2),
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=layer,
-                )
+        _curve(fig, df[df["layer"] == layer], layer, theme.colour(i))
+    if events:
+        note = (
+            f"{df.attrs['spells']} offence spells in {df.attrs['runs']} runs; per layer "
+            "cause-specific (detection by another layer or the end of the run = censored)"
+        )
+        fig.update_xaxes(title_text="steps from first undetected harmful action to detection")
+        fig.update_yaxes(title_text="share of offence spells not yet detected", range=[0, 1.02])
+    else:
+        note = "fallback (no event tables in this store): first catch per run, from the series"
+        period = df.attrs.get("period", 1)
+        if period > 1:
+            note += (
+                f"; recorded every {period} steps: catches on other steps are not seen "
+                "(survival is overstated)"
             )
+        fig.update_xaxes(title_text="step (time to a layer's first catch)")
+        fig.update_yaxes(title_text="share of runs without a catch yet", range=[0, 1.02])
+    fig.update_layout(title_subtitle_text=note, margin_t=90)
+    return fig
+
+
+def _curve(fig: go.Figure, part: pd.DataFrame, layer: str, c) -> None:
+    for col in ("hi", "lo"):
         fig.add_trace(
             go.Scatter(
                 x=part["time"],
-                y=part["survival"],
+                y=part[col],
                 mode="lines",
-                name=layer,
+                line=dict(width=0, shape="hv"),
+                fill="tonexty" if col == "lo" else None,
+                fillcolor=theme.rgba(c, 0.2),
+                hoverinfo="skip",
+                showlegend=False,
                 legendgroup=layer,
-                line=dict(color=c, width=2, shape="hv"),
-                customdata=part[["at_risk", "lo", "hi"]],
-                hovertemplate="step %{x}: %{y:.2f} [%{customdata[1]:.2f}, %{customdata[2]:.2f}]"
-                ", at risk %{customdata[0]}<extra>" + layer + "</extra>",
             )
         )
-    period = df.attrs.get("period", 1)
-    if period > 1:
-        fig.update_layout(
-            title_subtitle_text=f"series recorded every {period} steps: catches on other "
-            "steps are not seen (survival is overstated)",
-            margin_t=90,
+    fig.add_trace(
+        go.Scatter(
+            x=part["time"],
+            y=part["survival"],
+            mode="lines",
+            name=layer,
+            legendgroup=layer,
+            line=dict(color=c, width=3 if layer == ANY else 2, shape="hv"),
+            customdata=part[["at_risk", "lo", "hi"]],
+            hovertemplate="%{x} steps: %{y:.2f} [%{customdata[1]:.2f}, %{customdata[2]:.2f}]"
+            ", at risk %{customdata[0]}<extra>" + layer + "</extra>",
         )
-    fig.update_xaxes(title_text="step (time to first detection)")
-    fig.update_yaxes(title_text="share of runs not yet detected", range=[0, 1.02])
-    return fig
+    )

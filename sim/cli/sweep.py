@@ -104,7 +104,8 @@ def _write_series(task, outcome, out: Path) -> None:
 
 
 def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
-    """Differences between the rerun and the stored summary row and series of `run_id`."""
+    """Differences between the rerun and the stored summary row, series and event tables
+    of `run_id`."""
     row = res.summary[res.summary["run_id"] == run_id]
     if not len(row):
         return [], 0
@@ -116,7 +117,25 @@ def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
             for step, value in stored[metric].items():
                 pairs.append((f"{metric} at step {step}", value, fresh[metric].get(step, np.nan)))
     diffs = [f"{k}: stored {a!r}, rerun {b!r}" for k, a, b in pairs if not _same(a, b)]
-    return diffs, len(pairs)
+    more, n = _compare_events(res, run_id, outcome.tables)
+    return diffs + more, len(pairs) + n
+
+
+def _compare_events(res, run_id: int, tables: dict) -> tuple[list[str], int]:
+    """Differences between the rerun's event tables and the stored ones (exact values)."""
+    diffs, n = [], 0
+    for name in res.event_tables:
+        stored = res.events(name, [run_id], design=False)
+        if run_id not in stored.attrs["runs"]:
+            continue  # this run's part is lost or the table is not this run's
+        stored = stored.drop(columns="run_id").reset_index(drop=True)
+        fresh = tables.get(name, pd.DataFrame()).reset_index(drop=True)
+        n += stored.size
+        try:
+            pd.testing.assert_frame_equal(fresh, stored, check_exact=True, check_dtype=False)
+        except AssertionError as err:
+            diffs.append(f"event table {name}: " + " ".join(str(err).split())[:300])
+    return diffs, n
 
 
 def _same(a: float, b: float) -> bool:

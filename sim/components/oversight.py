@@ -11,7 +11,8 @@ Each step (order 40, after the producers appended their ActionBatches to world.a
   4. each batch's `caught` (confirmed harmful) and `flagged_by` (0-based first flagging layer,
      -1 none) are filled; producers apply sanctions at their next step.
 Detection events (step, producer, actor, first layer, delay) accumulate in
-world.extra["oversight"]["events"]; `detection_table(model)` returns them as a DataFrame.
+world.extra["oversight"]["events"]; `detection_table(model)` returns them as a DataFrame and
+`offender_table(model)` every offence spell, detected or not (for censored survival analysis).
 Disabled when `oversight.layers` is empty (the default).
 """
 
@@ -192,7 +193,7 @@ class Oversight(Component):
         return out
 
     def tables(self) -> dict:
-        return {"detections": detection_table(self.model)}
+        return {"detections": detection_table(self.model), "offenders": offender_table(self)}
 
     def snapshot(self) -> dict:
         """Cumulative funnel counts for the dashboard: actions, harmful, flagged (escalated to
@@ -221,4 +222,43 @@ def detection_table(model):
     import pandas as pd
 
     events = model.world.extra.get("oversight", {}).get("events", [])
-    return pd.DataFrame(events, columns=["step", "producer", "actor", "layer", "delay"])
+    frame = pd.DataFrame(events, columns=["step", "producer", "actor", "layer", "delay"])
+    return frame.astype({"step": "int64", "producer": "str", "actor": "int64",
+                         "layer": "int64", "delay": "int64"})  # fmt: skip
+
+
+def offender_table(oversight: Oversight):
+    """Every offence spell of the run (an actor's harmful actions from its first undetected
+    one until a detection closes it; an actor can have several): producer, actor,
+    first_harm_step, detected_step and layer (1-based first flagging layer; NaN when never
+    detected), end_step (the run's last step, where an undetected spell is censored). Closed
+    spells come from the detection events (first_harm_step = step - delay), open ones from
+    the spells still pending at the end."""
+    import pandas as pd
+
+    closed = detection_table(oversight.model)
+    rows = pd.DataFrame(
+        {
+            "producer": closed["producer"],
+            "actor": closed["actor"],
+            "first_harm_step": closed["step"] - closed["delay"],
+            "detected_step": closed["step"].astype(float),
+            "layer": closed["layer"].astype(float),
+        }
+    )
+    spells = list(oversight.spells.items())
+    open_ = pd.DataFrame(
+        {
+            "producer": pd.Series([k[0] for k, _ in spells], dtype="str"),
+            "actor": pd.Series([k[1] for k, _ in spells], dtype="int64"),
+            "first_harm_step": pd.Series([t for _, t in spells], dtype="int64"),
+            "detected_step": np.nan,
+            "layer": np.nan,
+        }
+    )
+    out = pd.concat([rows, open_], ignore_index=True) if len(open_) else rows
+    return out.astype(OFFENDER_DTYPES).assign(end_step=int(oversight.model.steps))
+
+
+OFFENDER_DTYPES = {"producer": "str", "actor": "int64", "first_harm_step": "int64",
+                   "detected_step": "float64", "layer": "float64"}  # fmt: skip

@@ -13,6 +13,11 @@
 - `series`: a lazy `SeriesView` (None when the sweep recorded no series):
   `series.frame(run_ids=None, metrics=None, design=False)` reads `run_id, step, metrics`
   at the recorded period, only for finished runs.
+- `events(name, run_ids=None, columns=None, design=True)`: a run event table (see
+  `event_tables`; today oversight's `detections` and `offenders`), read on demand:
+  `run_id`, the design's id columns and axes, then the table's columns, for finished runs
+  only; `attrs["runs"]` lists the finished runs the stored parts cover (a covered run may
+  have no rows: no events happened). Empty (no columns but run_id) when no part is stored.
 - `failures`: one row per run whose last attempt failed: the design columns, then
   `error`, `traceback`, `session`.
 - `problem`: for sobol/morris designs a `SAProblem` (SALib problem dict, options, raw sample
@@ -21,11 +26,13 @@
 - `missing`: run ids neither finished nor failed (an interrupted sweep).
 
 A partial store loads: unreadable or absent parts are skipped (with a warning), duplicate
-rows of a run keep the latest, and runs without results are simply absent from `summary`.
+rows of a run keep the latest, and runs without results are simply absent from `summary`
+(and from `events`, whose rows of a run come from the latest part that covers it).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -39,7 +46,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ConfigError
 from sim.sweep.plan import ID_COLUMNS
-from sim.sweep.store import part_files, read_failures, read_manifest
+from sim.sweep.store import EVENTS, event_folders, part_files, read_failures, read_manifest
 
 
 def _read_parts(paths: list[Path], columns: list[str] | None = None, filters=None) -> pd.DataFrame:
@@ -124,6 +131,26 @@ class SweepResults:
         seen = set(self.summary["run_id"]) | set(self.failures["run_id"])
         return [r for r in self.design["run_id"].tolist() if r not in seen]
 
+    @property
+    def event_tables(self) -> list[str]:
+        """Names of the event tables stored (e.g. detections, offenders)."""
+        return list(event_folders(self.path))
+
+    def events(
+        self, name: str, run_ids=None, columns: list[str] | None = None, design: bool = True
+    ) -> pd.DataFrame:
+        """The event table `name` of the finished runs (see the module docstring)."""
+        done = set(self.summary["run_id"].tolist())
+        if run_ids is not None:
+            done &= {int(r) for r in run_ids}
+        paths = part_files(self.path, f"{EVENTS}/{name}")
+        out, covered = _read_events(paths, columns, done)
+        if design and len(out):
+            keep = [*ID_COLUMNS, *(a for a in self.axes if a not in ID_COLUMNS)]
+            out = out.merge(self.design[keep], on="run_id", how="left")
+        out.attrs["runs"] = sorted(covered)
+        return out
+
     def long(self) -> pd.DataFrame:
         """The summary in long form: design columns, `metric`, `stat`, `value`."""
         value_cols = [f"{m}_{s}" for m in self.metrics for s in ("final", "mean")]
@@ -157,6 +184,36 @@ def load(root: str | os.PathLike) -> SweepResults:
         _series(root, manifest, design, set(raw["run_id"].tolist())),
         _problem(root, manifest),
     )
+
+
+def _read_events(paths: list[Path], columns, done: set[int]) -> tuple[pd.DataFrame, set[int]]:
+    """Rows of the runs in `done`, each run's from the latest part covering it (a run stored
+    twice, killed between its events and its summary and then resumed, is not doubled).
+    Pass 1 reads only the parts' metadata; pass 2 keeps each part's rows of the runs it is
+    the latest for, so memory holds only the rows returned."""
+    latest: dict[int, int] = {}
+    readable = []
+    for i, path in enumerate(paths):
+        try:
+            meta = json.loads(pq.read_schema(path).metadata[b"instalign"])
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as err:
+            warnings.warn(f"skipping unreadable part {path}: {err}", stacklevel=3)
+            continue
+        latest.update({r: i for r in meta.get("run_ids", []) if r in done})
+        readable.append((i, path))
+    cols = None if columns is None else ["run_id", *(c for c in columns if c != "run_id")]
+    by_part: dict[int, list[int]] = {}
+    for run_id, i in latest.items():
+        by_part.setdefault(i, []).append(run_id)
+    frames = []
+    for i, path in readable:
+        if i in by_part:
+            frames.append(_read_parts([path], cols, [("run_id", "in", by_part[i])]))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({"run_id": pd.Series(dtype="int64")}), set(latest)
+    out = pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable")
+    return out.reset_index(drop=True), set(latest)
 
 
 def _series(root: Path, manifest: dict, design: pd.DataFrame, done: set[int]) -> SeriesView | None:

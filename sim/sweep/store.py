@@ -14,6 +14,12 @@ Layout of DIR::
                          {metric}_mean for each recorded metric, elapsed_s
     series/part-*.parquet    run_id, step, one column per recorded metric, at the recorded
                          period (absent when `record.every` is null)
+    events/<table>/part-*.parquet   run_id + the rows of each run's event table <table>
+                         (`RunResult.extra`: oversight's `detections` and `offenders`);
+                         the part's metadata lists the runs it covers (`run_ids`, also
+                         those with no rows); a part is written before the summary part
+                         of the same flush, and a run stored twice (killed between the two,
+                         then resumed) keeps the rows of its latest part
     failures.parquet     run_id, error, traceback, session (the latest failed attempt of each
                          run that has not succeeded since); `failures/part-*` stage new ones
 
@@ -49,6 +55,7 @@ from sim.sweep.spec import Sweep
 
 FORMAT = "instalign-sweep/1"
 KINDS = ("summary", "series", "failures")
+EVENTS = "events"  # events/<table>/part-*.parquet
 
 
 def now() -> str:
@@ -171,7 +178,8 @@ def locked(root: Path) -> Iterator[None]:
 
 def clean_temporaries(root: Path) -> None:
     """Remove temporary files left by a killed session (call with the lock held)."""
-    for folder in (root, *(root / k for k in KINDS)):
+    folders = (root, *(root / k for k in KINDS), *event_folders(root).values())
+    for folder in folders:
         for path in folder.glob(".tmp-*") if folder.is_dir() else ():
             path.unlink(missing_ok=True)
 
@@ -215,6 +223,14 @@ def create(
 def part_files(root: Path, kind: str) -> list[Path]:
     folder = root / kind
     return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def event_folders(root: Path) -> dict[str, Path]:
+    """Event table name -> its folder of parts (tables no run produced are absent)."""
+    base = root / EVENTS
+    if not base.is_dir():
+        return {}
+    return {p.name: p for p in sorted(base.iterdir()) if p.is_dir()}
 
 
 def done_ids(root: Path) -> set[int]:

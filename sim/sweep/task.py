@@ -2,7 +2,9 @@
 
 `execute(task)` never raises for a failing run: the error and its traceback come back as
 data (`Outcome.ok is False`), so the sweep records the failure and goes on, whatever the
-executor. A run's result depends only on its `Config` and integer seed.
+executor. A run's result depends only on its `Config` and integer seed. A successful
+outcome also carries the run's event tables (`RunResult.extra`, e.g. oversight's
+`detections` and `offenders`), stored as `events/<name>/part-*.parquet`.
 
 Test-only fault injection (off by default): run ids listed in the environment variable
 `INSTALIGN_SWEEP_FAULTS` (comma-separated, read by the driver when it builds the tasks)
@@ -16,6 +18,7 @@ import os
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +56,7 @@ class Outcome:
     series: dict[str, np.ndarray] | None = None  # step + metrics at the recorded steps
     error: str = ""
     traceback: str = ""
+    tables: dict[str, Any] = field(default_factory=dict)  # event tables by name (DataFrames)
 
 
 def execute(task: Task, every: int | None = None) -> Outcome:
@@ -66,7 +70,9 @@ def execute(task: Task, every: int | None = None) -> Outcome:
         values = result.series[list(task.metrics)].to_numpy(dtype=np.float64)
         summary = _summary(task.metrics, steps, values)
         series = _thin(task.metrics, steps, values, every or task.every)
-        return Outcome(task.run_id, True, time.perf_counter() - t0, summary, series)
+        out = Outcome(task.run_id, True, time.perf_counter() - t0, summary, series)
+        out.tables = dict(result.extra)  # each component's `tables()`, e.g. detections
+        return out
     except Exception as err:
         return Outcome(
             task.run_id,

@@ -1,11 +1,13 @@
 """Writing a sweep's results as they arrive: buffered Parquet parts, flushed every few
 seconds or rows (bounded memory), and a manifest that always says how far the sweep got.
-The layout is described in `sim.sweep.store`."""
+The layout is described in `sim.sweep.store`. Event tables (a run's `RunResult.extra`) go
+to `events/<name>/` parts written before the summary part of the same flush."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pandas as pd
 
 from sim.provenance import code_version
 from sim.sweep.store import (
+    EVENTS,
     KINDS,
     atomic_json,
     atomic_parquet,
@@ -24,6 +27,9 @@ from sim.sweep.store import (
     read_failures,
 )
 from sim.sweep.task import Outcome
+
+EVENT_ROWS = 500_000  # flush when this many event rows are buffered, whatever the run count
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class StoreWriter:
@@ -35,6 +41,8 @@ class StoreWriter:
         self.root, self.manifest, self.session = root, manifest, session
         self.flush_seconds, self.flush_rows = flush_seconds, flush_rows
         self.buffers: dict[str, list] = {k: [] for k in KINDS}
+        self.events: dict[str, list[tuple[int, pd.DataFrame]]] = {}
+        self.event_rows = 0
         self.seq, self.last_flush = 0, time.monotonic()
         done = done_ids(root)
         self.done = len(done)
@@ -53,6 +61,7 @@ class StoreWriter:
             )
             if outcome.series is not None:
                 self.buffers["series"].append((outcome.run_id, outcome.series))
+            self._add_tables(outcome)
         else:
             self.failed += 1
             self.failed_ids.add(outcome.run_id)
@@ -69,11 +78,20 @@ class StoreWriter:
     def maybe_flush(self) -> None:
         pending = len(self.buffers["summary"]) + len(self.buffers["failures"])
         due = time.monotonic() - self.last_flush >= self.flush_seconds
-        if pending and (due or pending >= self.flush_rows):
+        full = pending >= self.flush_rows or self.event_rows >= EVENT_ROWS
+        if pending and (due or full):
             self.flush()
 
+    def _add_tables(self, outcome: Outcome) -> None:
+        for name, frame in outcome.tables.items():
+            if not TABLE_NAME.fullmatch(name) or not isinstance(frame, pd.DataFrame):
+                raise ValueError(f"run {outcome.run_id}: bad event table {name!r}")
+            self.events.setdefault(name, []).append((outcome.run_id, frame))
+            self.event_rows += len(frame)
+
     def flush(self) -> None:
-        """Write buffered rows: series first, summary last (a summary row marks a run done)."""
+        """Write buffered rows: series and events first, summary last (a summary row marks a
+        run done, so a run's events are on disk before it counts as done)."""
         meta = {
             "sweep": self.manifest["sweep"],
             "identity": self.manifest["identity"],
@@ -81,13 +99,16 @@ class StoreWriter:
             "host": platform.node(),
             **code_version(),
         }
-        for kind in ("series", "failures", "summary"):
+        name = f"part-{self.index:03d}-{self.seq:06d}.parquet"
+        for kind in ("series", "events", "failures", "summary"):
+            if kind == "events":
+                self._flush_events(name, meta)
+                continue
             rows = self.buffers[kind]
             if not rows:
                 continue
             frame = _series_frame(rows) if kind == "series" else pd.DataFrame(rows)
             (self.root / kind).mkdir(exist_ok=True)
-            name = f"part-{self.index:03d}-{self.seq:06d}.parquet"
             atomic_parquet(self.root / kind / name, frame, {**meta, "part": kind})
             if kind == "summary":
                 self.done += len(rows)
@@ -95,6 +116,20 @@ class StoreWriter:
         self.seq += 1
         self.last_flush = time.monotonic()
         self._write_manifest("running")
+
+    def _flush_events(self, name: str, meta: dict[str, Any]) -> None:
+        """One part per event table; its metadata lists every run it covers (`run_ids`),
+        including runs with no rows, so the loader can tell 'no events' from 'part lost'."""
+        for table, rows in self.events.items():
+            if not rows:
+                continue
+            folder = self.root / EVENTS / table
+            folder.mkdir(parents=True, exist_ok=True)
+            ids = [r for r, _ in rows]
+            info = {**meta, "part": EVENTS, "table": table, "run_ids": ids}
+            atomic_parquet(folder / name, _events_frame(rows), info)
+            rows.clear()
+        self.event_rows = 0
 
     def finish(self, status: str) -> dict[str, Any]:
         """Flush, fold staged failures into failures.parquet, write the final manifest.
@@ -132,6 +167,14 @@ def _series_frame(rows: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame
     for key in rows[0][1]:
         cols[key] = np.concatenate([series[key] for _, series in rows])
     return pd.DataFrame(cols)
+
+
+def _events_frame(rows: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
+    """run_id + the runs' event rows (empty tables keep their columns and dtypes)."""
+    frames = [f.assign(run_id=np.int64(r)) for r, f in rows]
+    nonempty = [f for f in frames if len(f)] or frames[:1]
+    out = pd.concat(nonempty, ignore_index=True)
+    return out[["run_id", *(c for c in out.columns if c != "run_id")]]
 
 
 def _failure_ids(root: Path) -> set[int]:
