@@ -130,9 +130,26 @@ def frames(obj: Any) -> Frames:
     raise ConfigError(f"cannot read figures from a {type(obj).__name__}")
 
 
+@dataclass
+class RunEvents:
+    """Event tables of single runs (`RunResult.extra`), shaped like a sweep store's."""
+
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def event_tables(self) -> list[str]:
+        return sorted(self.tables)
+
+    def events(self, name: str, run_ids=None, columns=None, design: bool = False) -> pd.DataFrame:
+        df = self.tables[name]
+        if run_ids is not None:
+            df = df[df[RUN].isin(list(run_ids))]
+        return (df[[RUN, *columns]] if columns else df).reset_index(drop=True)
+
+
 def from_runs(arms: Mapping[str, Sequence[Any]]) -> Frames:
     """Frames from single runs: `RunResult`s or series DataFrames, grouped by arm name."""
-    design, series, scenarios = [], [], set()
+    design, series, scenarios, tables = [], [], set(), {}
     for arm, runs in arms.items():
         for run in runs:
             rid = len(design)
@@ -141,6 +158,8 @@ def from_runs(arms: Mapping[str, Sequence[Any]]) -> Frames:
             if hasattr(run, "config"):
                 scenarios.add(run.config.id)
             series.append(s.assign(**{RUN: rid}))
+            for name, table in (getattr(run, "extra", None) or {}).items():
+                tables.setdefault(name, []).append(table.assign(**{RUN: rid}))
     if not design:
         raise ConfigError("no runs to plot")
     d = pd.DataFrame(design)
@@ -149,4 +168,7 @@ def from_runs(arms: Mapping[str, Sequence[Any]]) -> Frames:
     ser = pd.concat(series, ignore_index=True)
     summary = ser.sort_values("step").groupby(RUN, as_index=False).last().drop(columns="step")
     manifest = {"bases": {s: {"id": s} for s in sorted(scenarios)}}
-    return Frames(d, summary, ser, manifest=manifest, kind="runs")
+    events = RunEvents({k: pd.concat(v, ignore_index=True) for k, v in tables.items()})
+    return Frames(
+        d, summary, ser, manifest=manifest, kind="runs", events=events if tables else None
+    )

@@ -7,7 +7,8 @@ declare(
     "seed",
     "int",
     0,
-    "Master seed of the run's single injected RNG (numpy SeedSequence).",
+    "Master seed of the run: every random stream (one per component) is spawned from it "
+    "with numpy's SeedSequence.",
     low=0,
     high=2**63 - 1,
 )
