@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim.cli import main
+
+TINY_SPEC = """
+id: tiny_analysis
+description: Two interventions on common random numbers over two information levels.
+scenario: baseline_democracy-v1
+set: {electorate: {n_voters: 300}, politicians: {strategy: approval_maximizer}}
+steps: 20
+parameters:
+  electorate.information: [0.2, 0.8]
+interventions:
+  none: {}
+  pressure: {politicians.optimization_pressure: 16}
+replications: 5
+seed: 7
+record: {metrics: all, every: 5}
+"""
+
+
+def make_tiny_store(root: Path, faults: str = "", monkeypatch=None) -> Path:
+    """A 20-run sweep store (2 information levels x 2 interventions x 5 replications) made
+    through the sweep API; `faults` lists run ids made to fail (the runner's test hook)."""
+    from sim.sweep.runner import run_sweep
+
+    spec = root / "tiny.yaml"
+    spec.write_text(TINY_SPEC)
+    if faults:
+        monkeypatch.setenv("INSTALIGN_SWEEP_FAULTS", faults)
+    run_sweep(spec, root / "store", "sequential", flush_seconds=0.0)
+    return root / "store"
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tmp_path_factory) -> Path:
+    """One tiny sweep store shared by the figure and report tests (read-only)."""
+    return make_tiny_store(tmp_path_factory.mktemp("tiny-sweep"))
 
 
 @pytest.fixture

@@ -9,42 +9,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import make_tiny_store
 
 from analysis import metadata
 from sim.cli import main
-from sim.sweep.runner import run_sweep
 
 pytestmark = pytest.mark.browser
 
-SPEC = """
-id: tiny_analysis
-description: Two interventions on common random numbers over two information levels.
-scenario: baseline_democracy-v1
-set: {electorate: {n_voters: 300}, politicians: {strategy: approval_maximizer}}
-steps: 20
-parameters:
-  electorate.information: [0.2, 0.8]
-interventions:
-  none: {}
-  pressure: {politicians.optimization_pressure: 16}
-replications: 5
-seed: 7
-record: {metrics: all, every: 5}
-"""
-
-
-def make_store(root: Path, faults: str = "", monkeypatch=None) -> Path:
-    spec = root / "tiny.yaml"
-    spec.write_text(SPEC)
-    if faults:
-        monkeypatch.setenv("INSTALIGN_SWEEP_FAULTS", faults)
-    run_sweep(spec, root / "store", "sequential", flush_seconds=0.0)
-    return root / "store"
-
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    return make_store(tmp_path_factory.mktemp("sweep"))
+def store(tiny_store) -> Path:
+    return tiny_store
 
 
 def test_figures_builds_the_set_the_sweep_supports(store, tmp_path, capsys):
@@ -78,7 +53,7 @@ def test_only_and_no_caption(store, tmp_path):
 
 
 def test_a_partial_store_makes_what_it_can(tmp_path, monkeypatch, capsys):
-    store = make_store(tmp_path, faults="0,5", monkeypatch=monkeypatch)
+    store = make_tiny_store(tmp_path, faults="0,5", monkeypatch=monkeypatch)
     out = tmp_path / "figs"
     argv = ["figures", str(store), "--out", str(out), "--format", "svg"]
     assert main([*argv, "--only", "final_metrics,oversight_pareto"]) == 1

@@ -12,23 +12,7 @@ import pytest
 
 from sim.cli import main
 from sim.scenario import load
-from sim.sweep.runner import run_sweep
 
-SPEC = """
-id: tiny_report
-description: Two interventions on common random numbers over two information levels.
-scenario: baseline_democracy-v1
-set: {electorate: {n_voters: 300}, politicians: {strategy: approval_maximizer}}
-steps: 20
-parameters:
-  electorate.information: [0.2, 0.8]
-interventions:
-  none: {}
-  pressure: {politicians.optimization_pressure: 16}
-replications: 5
-seed: 7
-record: {metrics: all, every: 5}
-"""
 ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -36,13 +20,10 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> tuple[Path, Path, str]:
-    root = tmp_path_factory.mktemp("report")
-    (root / "tiny.yaml").write_text(SPEC)
-    run_sweep(root / "tiny.yaml", root / "store", "sequential", flush_seconds=0.0)
-    out = root / "out" / "report.html"
-    assert main(["report", str(root / "store"), "--out", str(out)]) == 0
-    return root / "store", out, out.read_text(encoding="utf-8")
+def report(tiny_store, tmp_path_factory) -> tuple[Path, Path, str]:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    assert main(["report", str(tiny_store), "--out", str(out)]) == 0
+    return tiny_store, out, out.read_text(encoding="utf-8")
 
 
 def test_report_is_one_self_contained_page(report):
