@@ -74,6 +74,7 @@ class Config:
         for path, value in overrides.items():
             values[path] = _validate(path, value, source)
         merged = {**self.overrides, **overrides}
+        PARAMS.check(values, f"{self.source} with {source}")
         return replace(self, values=Frozen(values), overrides=Frozen(merged))
 
     def changed(self) -> dict[str, Any]:
@@ -149,8 +150,9 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"malformed YAML: {line}{problem}", source=str(path)) from None
 
 
-def from_mapping(data: Any, source: str) -> Config:
-    """Validate a parsed scenario document."""
+def from_mapping(data: Any, source: str, check: bool = True) -> Config:
+    """Validate a parsed scenario document (`check`: also the cross-parameter checks, which
+    `load` defers until overrides are applied)."""
     if not isinstance(data, Mapping):
         raise ConfigError("a scenario must be a mapping of sections", source=source)
     meta = {k: data[k] for k in META_KEYS if k in data}
@@ -166,6 +168,8 @@ def from_mapping(data: Any, source: str) -> Config:
     values = PARAMS.defaults()
     for path, value in flatten(body, source).items():
         values[path] = _validate(path, value, source)
+    if check:
+        PARAMS.check(values, source)
     lists = {
         k: tuple(_as_str_list(meta.get(k, []), source, k))
         for k in ("references", "assumptions", "limitations")
@@ -222,7 +226,7 @@ def load(ref: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> 
                 suggestion=closest(ref_s, known),
             )
         path = known[ref_s]
-    config = from_mapping(read_yaml(path), str(path))
+    config = from_mapping(read_yaml(path), str(path), check=not overrides)
     return config.with_overrides(overrides) if overrides else config
 
 

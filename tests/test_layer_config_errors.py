@@ -157,3 +157,26 @@ def test_layers_survive_overrides_and_nested_output():
 def test_too_many_layers():
     with pytest.raises(ConfigError, match=r"oversight\.layers: 7 layers.*at most 6"):
         PARAMS["oversight.layers"].validate([{"kind": "panel"}] * 7)
+
+
+def test_missing_role_is_caught_when_the_scenario_loads(cli, tmp_path):
+    """Cross-section checks run at load time, so `describe` refuses the file too, and an
+    override that creates the role makes the same file valid."""
+    path = tmp_path / "roles.yaml"
+    path.write_text(
+        "id: roles-v1\noversight:\n  layers: [{kind: police_patrol, watches: [bureaucrat]}]\n"
+    )
+    code, _, err = cli("describe", str(path))
+    assert code == 2 and "oversight.layers[0].watches" in err and "bureaucracy.depth > 0" in err
+    assert str(path) in err and "Traceback" not in err
+    code, _, err = cli(
+        "run",
+        str(path),
+        "--steps",
+        "2",
+        "--set",
+        "electorate.n_voters=200",
+        "--set",
+        "bureaucracy.depth=1",
+    )
+    assert code == 0, err

@@ -4,7 +4,7 @@ protocol). A scenario stacks them in order under `oversight.layers`; the oversig
 
 from sim.meta import import_submodules
 from sim.oversight.base import LAYERS, MAX_LAYERS, WATCHABLE, Docket, Layer
-from sim.oversight.validate import check_roles, validate_layers
+from sim.oversight.validate import check_roles, roles_in, validate_layers
 
 import_submodules(__name__, __path__, skip=("base", "validate"))
 
@@ -15,5 +15,6 @@ __all__ = [
     "Docket",
     "Layer",
     "check_roles",
+    "roles_in",
     "validate_layers",
 ]

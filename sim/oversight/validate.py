@@ -77,6 +77,18 @@ ROLE_NEEDS = {
 }
 
 
+def roles_in(values) -> set[str]:
+    """The actor roles a scenario's parameter values create (see ROLE_NEEDS)."""
+    roles = {"voter"}
+    if values["bureaucracy.depth"] > 0:
+        roles.add("bureaucrat")
+        if values["bureaucracy.interest_groups"] > 0:
+            roles.add("interest_group")
+    if values["ai_agents.count"] > 0:
+        roles.add("ai_agent")
+    return roles
+
+
 def check_roles(specs: tuple[dict, ...], available: set[str], path="oversight.layers") -> None:
     """Every role a layer references must exist in the scenario (exit code 2 otherwise)."""
     for i, spec in enumerate(specs):

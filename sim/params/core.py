@@ -143,6 +143,7 @@ class Registry(Mapping[str, Param]):
 
     def __init__(self) -> None:
         self._params: dict[str, Param] = {}
+        self._checks: list[Callable[[Mapping[str, Any]], None]] = []
 
     def declare(self, path: str, kind: str, default: Any, description: str, **kw: Any) -> Param:
         if path in self._params:
@@ -175,6 +176,20 @@ class Registry(Mapping[str, Param]):
         raise ConfigError(
             "unknown parameter", source=source, path=path, suggestion=closest(path, self._params)
         )
+
+    def cross_check(self, fn: Callable[[Mapping[str, Any]], None]):
+        """Register a check that spans parameters (e.g. a layer that references a role another
+        section must enable); it gets every validated value and raises ConfigError."""
+        self._checks.append(fn)
+        return fn
+
+    def check(self, values: Mapping[str, Any], source: str | None = None) -> None:
+        """Run every cross-parameter check on a complete set of validated values."""
+        for fn in self._checks:
+            try:
+                fn(values)
+            except ConfigError as err:
+                raise err.with_source(source) if source else err from None
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.validate(p.default) for k, p in self._params.items()}

@@ -2,7 +2,7 @@
 sim/oversight/) and the final human audit. An empty `oversight.layers` (the default) disables
 oversight. See docs/parts/30-oversight.md."""
 
-from sim.params.core import declare
+from sim.params.core import PARAMS, declare
 
 
 def _layers(value, path):
@@ -48,3 +48,13 @@ declare(
     unit="audits",
     low=0.0,
 )
+
+
+@PARAMS.cross_check
+def _roles_exist(values) -> None:
+    """A layer may only reference roles the scenario has (checked at load, not at build)."""
+    if not values["oversight.layers"]:
+        return
+    from sim.oversight import check_roles, roles_in
+
+    check_roles(values["oversight.layers"], roles_in(values))
