@@ -56,7 +56,7 @@ def data(
 def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
     metrics, by, control = df.attrs["metrics"], df.attrs["by"], df.attrs["control"]
     titles = [f"Δ {theme.label(m)}" for m in metrics]
-    fig = facets(titles, title)
+    fig = facets(titles, title, shared_yaxes=True)  # one set of level labels per row
     fig.update_layout(
         title_subtitle_text=f"control: {group_name(by, control)}; blue: paired 95% CI, "
         "grey: unpaired (Welch) 95% CI",
