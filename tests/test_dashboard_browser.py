@@ -354,3 +354,27 @@ def test_download_a_figure_and_its_data(server, page):
         prov = metadata.read(data, "png")
         assert prov["scenarios"][0]["id"] == "baseline_democracy-v1"
         assert json.dumps(prov)
+
+
+def test_back_restores_the_previous_view(server, page):
+    """The browser's back button restores the view the URL describes (history.js reloads the
+    page on popstate): a changed control returns to its earlier value."""
+    base, _ = server
+    page.goto(f"{base}/explore?{SMALL}")
+    ran(page, "explore")
+    box = page.locator(f"{control('electorate.information')} input[type=number]")
+    before = box.input_value()
+    status = page.inner_text("#explore-status")
+    box.fill("0.1")
+    box.press("Enter")
+    page.click("#explore-run")
+    ran(page, "explore", status)
+    page.wait_for_function("() => location.search.includes('electorate.information%3D0.1')")
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('electorate.information%3D0.1')")
+    page.wait_for_selector(f"{control('electorate.information')} input[type=number]")
+    page.wait_for_function(
+        """([sel, want]) => document.querySelector(sel)?.value === want""",
+        arg=[f"{control('electorate.information')} input[type=number]", before],
+        timeout=30_000,
+    )
