@@ -47,6 +47,19 @@ def pick_metrics(
     return ranked[:MAX_PANELS]
 
 
+def factor_and_metrics(
+    f: Frames, by: str | None, metrics: Sequence[str] | None
+) -> tuple[str, list[str]]:
+    """The factor to compare across (given, or the sweep's one with 2-8 levels) and the metrics
+    to show; Unavailable when nothing varies in a comparable way."""
+    from analysis.figures import Unavailable
+
+    by = by or f.group_factor()
+    if by is None:
+        raise Unavailable("no factor with 2-8 levels to compare")
+    return by, pick_metrics(f.metrics, metrics, f.summary)
+
+
 def _varies(col: pd.Series) -> bool:
     x = col.to_numpy(dtype=float)
     x = x[np.isfinite(x)]

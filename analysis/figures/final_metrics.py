@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 
 from analysis import theme
 from analysis.data import Frames, frames
-from analysis.figures import Needs, Unavailable
-from analysis.figures._common import cell, facets, pick_metrics
+from analysis.figures import Needs
+from analysis.figures._common import cell, facets, factor_and_metrics
 from analysis.stats import aggregate
 
 NAME = "final_metrics"
@@ -28,10 +28,7 @@ def data(
 ) -> pd.DataFrame:
     """Tidy: by-value, metric, n, mean, sd, lo, hi, method, level."""
     f: Frames = frames(store_or_frames)
-    by = by or f.group_factor()
-    if by is None:
-        raise Unavailable("no factor with 2-8 levels to compare")
-    chosen = pick_metrics(f.metrics, metrics, f.summary)
+    by, chosen = factor_and_metrics(f, by, metrics)
     out = aggregate(f.runs(), chosen, by=[by], level=level, method=method)
     out.attrs.update(levels=f.levels(by), by=by, metrics=chosen)
     return out

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from analysis import theme
 from analysis.data import Frames, frames
 from analysis.figures import Needs, Unavailable
-from analysis.figures._common import cell, facets, group_name, pick_metrics
+from analysis.figures._common import cell, facets, factor_and_metrics, group_name
 from analysis.stats import paired_differences
 
 NAME = "paired_effects"
@@ -33,10 +33,7 @@ def data(
 ) -> pd.DataFrame:
     """Tidy: factor, level, control, metric, n_pairs, diff, lo, hi, unpaired_lo, unpaired_hi."""
     f: Frames = frames(store_or_frames)
-    by = by or f.group_factor()
-    if by is None:
-        raise Unavailable("no factor with 2-8 levels to compare")
-    chosen = pick_metrics(f.metrics, metrics, f.summary)
+    by, chosen = factor_and_metrics(f, by, metrics)
     runs = f.runs()
     control = f.levels(by)[0] if control is None else control
     keys = [c for c in (*IDS, *f.params) if c in f.design and c != by]
