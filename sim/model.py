@@ -29,10 +29,14 @@ def _metric(model: InstitutionModel, name: str) -> float:
 class InstitutionModel(mesa.Model):
     """Voters, politicians and the institutions below them, for one scenario and one seed."""
 
-    def __init__(self, config: Config, seed: int | None = None) -> None:
+    def __init__(
+        self, config: Config, seed: int | None = None, horizon: int | None = None
+    ) -> None:
         self.seed = int(config["seed"] if seed is None else seed)
         super().__init__(rng=self.seed)
         self.config = config
+        # steps this run is meant to last (what "the first share of the deployment" refers to)
+        self.horizon = int(config["steps"] if horizon is None else horizon)
         d = config["world.dimensions"]
         self.effort = EffortModel.from_config(config)
         self.electorate = electorate.sample(

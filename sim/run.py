@@ -79,15 +79,15 @@ class RunResult:
         return path
 
 
-def build(config: Config, seed: int | None = None) -> InstitutionModel:
-    return InstitutionModel(config, seed)
+def build(config: Config, seed: int | None = None, horizon: int | None = None) -> InstitutionModel:
+    return InstitutionModel(config, seed, horizon)
 
 
 def run(config: Config, seed: int | None = None, steps: int | None = None) -> RunResult:
     """Build the model for `config` and run it; seed and steps default to the scenario's."""
     seed = int(config["seed"] if seed is None else seed)
     steps = int(config["steps"] if steps is None else steps)
-    model = build(config, seed)
+    model = build(config, seed, steps)
     model.run_for(steps)
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     tables = {k: v for comp in model.components for k, v in comp.tables().items()}

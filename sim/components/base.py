@@ -43,6 +43,9 @@ class ActionBatch:
     caught: np.ndarray | None = None
     flagged_by: np.ndarray | None = None
     took_effect: np.ndarray | None = None  # (A,) bool: took effect before review (None: all)
+    # (A,) int: the AI model lineage that produced each action (copies of one model share a
+    # lineage and can recognize each other's actions); -1 for humans. None: all -1.
+    lineage: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.actor.shape[0])
@@ -56,6 +59,10 @@ class WorldState:
     implemented: np.ndarray  # the policy actually carried out
     visible_effort: float = 0.0  # the incumbent's visible-effort share v
     harm: float = 0.0  # welfare lost below the incumbent this step (H)
+    # What voters experienced at the end of the last step (written by opinion, carried over):
+    # polls taken this step see these, not this step's not-yet-happened harm.
+    harm_seen: float = 0.0
+    implemented_seen: np.ndarray | None = None
     actions: list[ActionBatch] = field(default_factory=list)  # cleared at each step's start
     extra: dict = field(default_factory=dict)  # component-to-component signals, by name
 
