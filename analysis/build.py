@@ -4,8 +4,10 @@ figure that fails on data it should handle is reported as an error and the other
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,23 +35,71 @@ def check_names(only: Sequence[str] | None) -> list[str] | None:
     return list(only)
 
 
-def build(f: Frames, only: Sequence[str] | None = None, outcome: str | None = None) -> Built:
-    """Data and figure for every supported figure (all standard ones unless `only`)."""
+FACTORS = ("intervention", "arm", "scenario")  # design columns that can be a factor too
+
+
+def check_metrics(f: Frames, metrics: Sequence[str] | None) -> list[str] | None:
+    """Validate `--metrics` against what the store recorded (closest name on a typo)."""
+    if not metrics:
+        return None
+    recorded = list(dict.fromkeys([*f.metrics, *f.series_metrics]))
+    for m in metrics:
+        if m not in recorded:
+            raise unknown_name("metric", m, recorded, source="--metrics")
+    return list(metrics)
+
+
+def check_factor(f: Frames, by: str | None) -> str | None:
+    """Validate `--by` against the store's varied parameters and arms (closest on a typo)."""
+    if by is None:
+        return None
+    factors = [*f.params, *(c for c in FACTORS if c in f.design and f.design[c].nunique() > 1)]
+    if by not in factors:
+        raise unknown_name("factor", by, factors or ["(none: nothing varies)"], source="--by")
+    return by
+
+
+def build(
+    f: Frames,
+    only: Sequence[str] | None = None,
+    outcome: str | None = None,
+    *,
+    metrics: Sequence[str] | None = None,
+    by: str | None = None,
+    progress: Any = None,
+) -> Built:
+    """Data and figure for every supported figure (all standard ones unless `only`);
+    `metrics` and `by` go to every figure that takes them (else each picks its own);
+    `progress.advance(failed=...)` (a `sim.progress.Progress`) is called per figure."""
     out = Built()
     names, out.skipped = supported(f, check_names(only))
+    if progress is not None:
+        progress.total = len(names)
     for name in names:
-        mod = FIGURES[name]
-        opts = {"outcome_text": outcome} if name == "scenario_discovery" else {}
-        try:
-            df = mod.data(f, **opts)
-            out.figures[name], out.data[name] = mod.draw(df), df
-        except Unavailable as why:
-            out.skipped[name] = str(why)
-        except ConfigError:
-            raise
-        except (ValueError, KeyError, TypeError, IndexError, ArithmeticError) as err:
-            out.errors[name] = f"{type(err).__name__}: {err}"
+        _one(out, f, name, _options(name, outcome, metrics, by))
+        if progress is not None:
+            progress.advance(failed=int(name in out.errors))
     return out
+
+
+def _options(name: str, outcome: str | None, metrics, by) -> dict[str, Any]:
+    """The keyword arguments of figure `name`'s data(): the user's choices it accepts."""
+    accepted = inspect.signature(FIGURES[name].data).parameters
+    wanted = {"outcome_text": outcome, "metrics": list(metrics or []) or None, "by": by}
+    return {k: v for k, v in wanted.items() if v is not None and k in accepted}
+
+
+def _one(out: Built, f: Frames, name: str, opts: dict[str, Any]) -> None:
+    mod = FIGURES[name]
+    try:
+        df = mod.data(f, **opts)
+        out.figures[name], out.data[name] = mod.draw(df), df
+    except Unavailable as why:
+        out.skipped[name] = str(why)
+    except ConfigError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, ArithmeticError) as err:
+        out.errors[name] = f"{type(err).__name__}: {err}"
 
 
 def describe(name: str) -> str:

@@ -1,10 +1,14 @@
 """Commands of the analysis package (`instalign figures`, `instalign report`), registered
-through the `instalign.commands` entry point.
+through the `instalign.commands` entry point. Importing this module is cheap (typer only):
+pandas, plotly and the figure registry are imported when a command runs.
 
 `figures` writes the standard figure set a sweep supports, and the data behind each figure as
 CSV. A partial store (failed or missing runs, a metric not recorded) makes what it can and
-says what it could not; a folder that is not a sweep store is a ConfigError (exit 2). Exit 1
-when no figure could be made or a figure failed.
+says what it could not; a folder that is not a sweep store, a bad option or an output path
+that cannot be written is a ConfigError (exit 2, nothing written). Exit 1 when no figure
+could be made or a figure failed. `--metrics` and `--by` choose what every figure that
+compares metrics across a factor shows (default: the recorded metrics defined in every arm,
+compared across the sweep's interventions or its grid axis with fewest levels).
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from analysis.build import Built, build, check_names
+from sim.cli.checks import check_store, output_dir, output_file
 from sim.errors import ConfigError
+
+METRICS_HELP = "Comma-separated metrics to show (default: recorded, defined in every arm)."
+BY_HELP = "Factor to compare/facet by: a varied parameter, intervention or scenario."
+OUTCOME_HELP = "Scenario discovery outcome, e.g. 'catastrophes > 0'."
 
 
 def _formats(text: str) -> list[str]:
@@ -32,24 +39,54 @@ def _formats(text: str) -> list[str]:
     return out
 
 
+def _names(items: list[str] | None) -> list[str]:
+    """Repeatable, comma-separated option values as one list."""
+    return [n.strip() for item in items or [] for n in item.split(",") if n.strip()]
+
+
 def _only(items: list[str] | None) -> list[str] | None:
-    names = [n.strip() for item in items or [] for n in item.split(",") if n.strip()]
-    return check_names(names)
+    from analysis.build import check_names
+
+    return check_names(_names(items))
 
 
-def _report(console: Console, f, built: Built, asked: list[str] | None = None) -> int:
+def _open(store_dir: Path, metrics: list[str] | None, by: str | None):
+    """The store's frames, with `--metrics` and `--by` checked against it."""
+    from analysis.build import check_factor, check_metrics
+    from analysis.storeio import open_store
+
+    f = open_store(store_dir)
+    return f, check_metrics(f, _names(metrics)), check_factor(f, by)
+
+
+def _build(f, names, outcome, metrics, by, label: str):
+    """The figures, with progress per figure on stderr."""
+    from analysis.build import build
+    from sim.progress import Progress
+
+    with Progress(0, label, "figures") as progress:
+        return build(f, names, outcome, metrics=metrics, by=by, progress=progress)
+
+
+def _report(console, f, built, asked: list[str] | None = None) -> int:
     """Print notes, skipped and failed figures; the exit code: 1 when a figure failed, none
     was made, or a figure named with --only could not be made."""
     for note in f.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {_esc(note)}")
     for name, why in built.skipped.items():
-        console.print(f"[dim]skipped {name}: {why}[/]")
+        console.print(f"[dim]skipped {name}: {_esc(why)}[/]")
     for name, why in built.errors.items():
-        console.print(f"[red]failed {name}:[/] {why}")
+        console.print(f"[red]failed {name}:[/] {_esc(why)}")
     if not built.figures:
         console.print("[red]no figure could be made from this store[/]")
     missed = [n for n in asked or [] if n not in built.figures]
     return 1 if built.errors or not built.figures or missed else 0
+
+
+def _esc(text) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
 
 
 def figures(
@@ -58,24 +95,37 @@ def figures(
     fmt: str = typer.Option("png", "--format", help="Comma-separated: png,svg,pdf."),
     only: list[str] | None = typer.Option(None, "--only", help="Only these figures (repeat)."),
     caption: bool = typer.Option(True, "--caption/--no-caption", help="Provenance caption line."),
-    outcome: str | None = typer.Option(
-        None, "--outcome", help="Scenario discovery outcome, e.g. 'catastrophes > 0'."
-    ),
+    outcome: str | None = typer.Option(None, "--outcome", help=OUTCOME_HELP),
+    metrics: list[str] | None = typer.Option(None, "--metrics", help=METRICS_HELP),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Build the standard figure set a sweep supports (PNG at print resolution, SVG, PDF)."""
-    from analysis import export, metadata
-    from analysis.storeio import open_store
+    from rich.console import Console
 
+    output_dir(out, "--out")
+    check_store(store_dir)
     formats, names = _formats(fmt), _only(only)
-    console = Console(stderr=True)
-    f = open_store(store_dir)
-    built = build(f, names, outcome)
-    paths = export.export(built.figures, out, formats, metadata.provenance(f), caption)
+    f, metrics, by = _open(store_dir, metrics, by)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    built = _build(f, names, outcome, metrics, by, "figures")
+    paths = _export(f, built, out, formats, caption)
+    for path in paths:
+        console.print(f"wrote {_esc(path)}")
+    raise typer.Exit(_report(console, f, built, names))
+
+
+def _export(f, built, out: Path, formats: list[str], caption: bool) -> list[Path]:
+    """Write every figure in every format, and the data behind each as CSV."""
+    from analysis import export, metadata
+    from sim.progress import Progress
+
+    files = len(built.figures) * len(formats)
+    with Progress(files, "figures: export", "files") as progress:
+        paths = export.export(built.figures, out, formats, metadata.provenance(f), caption)
+        progress.advance(len(paths))
     for name, df in built.data.items():
         _csv(df, out / f"{name}.csv")
-    for path in paths:
-        console.print(f"wrote {path}")
-    raise typer.Exit(_report(console, f, built, names))
+    return paths
 
 
 def _csv(df, path: Path) -> None:
@@ -87,23 +137,37 @@ def _csv(df, path: Path) -> None:
 def report(
     store_dir: Path = typer.Argument(..., metavar="DIR", help="A sweep store (instalign sweep)."),
     out: Path = typer.Option(Path("report.html"), "--out", help="The HTML file to write."),
-    outcome: str | None = typer.Option(
-        None, "--outcome", help="Scenario discovery outcome, e.g. 'catastrophes > 0'."
-    ),
+    outcome: str | None = typer.Option(None, "--outcome", help=OUTCOME_HELP),
+    metrics: list[str] | None = typer.Option(None, "--metrics", help=METRICS_HELP),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Write one self-contained HTML report (opens offline) for a sweep store."""
-    from analysis import report as rep
-    from analysis.storeio import open_store
+    from rich.console import Console
 
-    if out.suffix.lower() not in (".html", ".htm"):
+    if out.suffix.lower() not in (".html", ".htm") and not out.is_dir():
         raise ConfigError(
             "the report is HTML: --out must end in .html", source="--out", path=str(out)
         )
-    console = Console(stderr=True)
-    f = open_store(store_dir)
-    built = rep.write(f, store_dir, out, outcome)
-    console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {len(built.figures)} figures)")
+    output_file(out, "--out")
+    check_store(store_dir)
+    f, metrics, by = _open(store_dir, metrics, by)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    built = _build(f, None, outcome, metrics, by, "report")
+    _write_report(f, built, store_dir, out)
+    size = out.stat().st_size / 1e6
+    console.print(f"wrote {_esc(out)} ({size:.1f} MB, {len(built.figures)} figures)")
     raise typer.Exit(_report(console, f, built))
+
+
+def _write_report(f, built, store_dir: Path, out: Path) -> None:
+    """The report page, written atomically (what `analysis.report.write` does, on figures
+    built here with the user's --metrics/--by and progress)."""
+    from analysis.report import render
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".tmp-{out.name}")
+    tmp.write_text(render(f, built, store_dir, out), encoding="utf-8")
+    tmp.replace(out)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,16 +7,28 @@ an `ExportError` that says what to install. A batch of figures shares one browse
 (~2 s to start, then a fraction of a second per image). kaleido's browser is not thread-safe
 (kaleido issue #444), so every export holds one module lock; the work runs on its own thread
 with its own event loop, so it also works under a running loop (a notebook, a server).
+
+The browser never outlives the export: kaleido starts it (a wrapper process, chromium and its
+helpers) in a session of its own, so a Ctrl-C in the terminal does not reach it. An export
+interrupted by KeyboardInterrupt, or by SIGTERM (in the main thread it raises SystemExit(143)
+while a browser runs), kills that browser's whole process group before the exception goes
+on; an export that ends any other way closes it through kaleido and then kills whatever is
+left of the group; and browsers still open when the interpreter exits are killed too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
+import signal
+import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -26,6 +38,7 @@ from sim.errors import InstalignError
 FORMATS = ("png", "svg", "pdf")
 PNG_SCALE = 3  # 3 x 96 layout px per inch = 288 dpi: print resolution
 DEFAULT_BROWSER = "/usr/bin/chromium"
+SIGTERM_EXIT = 128 + signal.SIGTERM
 _LOCK = threading.Lock()
 
 
@@ -79,33 +92,115 @@ def render(jobs: Sequence[tuple[go.Figure, str]], scale: float | None = None) ->
         w, h = _size(fig)
         s = scale if scale is not None else (PNG_SCALE if fmt == "png" else 1)
         specs.append((fig.to_dict(), dict(format=fmt, width=w, height=h, scale=s)))
-    with _LOCK:
+    with _LOCK, _terminate_cleanly():
         return _in_thread(_render_all, specs)
 
 
-async def _render_all(specs) -> list[bytes]:
+class _Session:
+    """One kaleido browser session: its event loop and task (on the export thread) and its
+    browser, so another thread can stop it. Open sessions are listed in `_OPEN`."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task | None = None
+        self.browser: Any = None
+
+    async def run(self, coro):
+        self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+        return await coro
+
+    def stop(self) -> None:
+        """Kill the browser now and cancel the session's task (from any thread)."""
+        _kill(self.browser)
+        if self.loop is not None and self.task is not None:
+            try:
+                self.loop.call_soon_threadsafe(self.task.cancel)
+            except RuntimeError:  # the loop has closed: the session is over
+                pass
+
+
+_OPEN: set[_Session] = set()
+
+
+async def _render_all(session: _Session, specs) -> list[bytes]:
     import kaleido
 
-    async with kaleido.Kaleido(n=1, mathjax=False) as k:
-        return [await k.calc_fig(fig, opts=opts) for fig, opts in specs]
+    session.browser = k = kaleido.Kaleido(n=1, mathjax=False)
+    try:
+        async with k:
+            return [await k.calc_fig(fig, opts=opts) for fig, opts in specs]
+    finally:
+        _kill(k)  # whatever kaleido's close left (or an open that never finished)
+
+
+def _kill(browser: Any) -> None:
+    """Kill a kaleido browser's whole process group (the wrapper kaleido starts leads its own
+    session: chromium and every helper are in it) and reap the wrapper."""
+    proc = getattr(browser, "subprocess", None)
+    if proc is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _in_thread(fn, *args):
     box: dict = {}
+    session = _Session()
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(fn(*args))
+            box["value"] = asyncio.run(session.run(fn(session, *args)))
         except BaseException as err:  # handed back to the caller's thread
             box["error"] = err
 
     t = threading.Thread(target=target, name="instalign-export", daemon=True)
-    t.start()
-    t.join()
+    _OPEN.add(session)
+    try:
+        t.start()
+        t.join()
+    except BaseException:  # Ctrl-C, SIGTERM (see _terminate_cleanly): no browser left behind
+        session.stop()
+        t.join(timeout=5)
+        raise
+    finally:
+        _OPEN.discard(session)
     if "error" in box:
         err = box["error"]
         raise ExportError(f"figure export failed: {type(err).__name__}: {err}") from err
     return box["value"]
+
+
+@atexit.register
+def _stop_open_sessions() -> None:
+    """Browsers of exports still running when the interpreter exits (a server stopping)."""
+    for session in list(_OPEN):
+        session.stop()
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While a browser runs, SIGTERM raises SystemExit(143) in the main thread instead of
+    ending the process on the spot, so the export can kill its browser on the way out. Only
+    the default handler is replaced (a program's own handler is left alone)."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    raise SystemExit(SIGTERM_EXIT)
 
 
 def to_bytes(

@@ -1,4 +1,4 @@
-"""Reading a sweep store (`sim.sweep.store.load`) into the `Frames` the figures take.
+"""Reading a sweep store (`sim.sweep.results.load`) into the `Frames` the figures take.
 
 A wrong folder is a `ConfigError` (the CLI prints one line, exit 2). A store that loads but
 is partial (failed runs, missing runs, unreadable parts, a metric recorded but never finite)
@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import RUN, Frames
+from analysis.frame import RUN, Frames
 from sim.errors import ConfigError
+from sim.sweep.results import load
 
 
 def open_store(root: Path) -> Frames:
     """Frames of the sweep store at `root`; ConfigError when it is not a readable store."""
-    from sim.sweep.store import load
-
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(

@@ -3,7 +3,7 @@
 Each declared parameter becomes one control: a slider for a bounded linear number, a numeric
 input for unbounded or log-scale numbers, a dropdown for a choice (multi-select when a list
 of choices is allowed), a checkbox for a bool, a text box for a string or a list (YAML,
-read with `yaml.safe_load`). The declared description, unit and allowed range are the help.
+read with `sim.yamlio.load`). The declared description, unit and allowed range are the help.
 Values read back are validated by the same `Param.validate` the CLI uses, so a bad value
 gets the same message, naming the field.
 """
@@ -18,6 +18,7 @@ import yaml
 from dash import dcc, html
 
 from dashboard.reproduce import plain
+from sim import yamlio
 from sim.errors import ConfigError
 from sim.params import PARAMS, Param
 from sim.scenario import Config
@@ -140,8 +141,10 @@ def coerce(p: Param, raw: Any) -> Any:
 
 
 def _yaml(raw: Any, p: Param) -> Any:
+    if raw is not None and not isinstance(raw, str):
+        raise ConfigError("expected YAML text", path=p.path, allowed=p.allowed())
     try:
-        return yaml.safe_load(raw or "")
+        return yamlio.load(raw or "")
     except yaml.YAMLError:
         raise ConfigError("malformed YAML", path=p.path, allowed=p.allowed()) from None
 
@@ -163,8 +166,10 @@ def _number(raw: str, p: Param) -> float | int:
     return int(value) if p.kind == "int" and value.is_integer() else value
 
 
-def check(path: str, raw: Any) -> str:
+def check(path: Any, raw: Any) -> str:
     """The inline message for one control: '' when valid."""
+    if not isinstance(path, str) or path not in PARAMS:
+        return f"{str(path)[:60]!r}: not a declared parameter"
     try:
         coerce(PARAMS[path], raw)
     except ConfigError as err:
@@ -173,10 +178,16 @@ def check(path: str, raw: Any) -> str:
 
 
 def read(ids: Sequence[Mapping[str, str]], raws: Sequence[Any]) -> tuple[dict, dict]:
-    """Pattern-matched control ids and raw values to (path -> value, path -> error)."""
+    """Pattern-matched control ids and raw values to (path -> value, path -> error); ids and
+    values come from the browser, so an id that names no parameter is an error too."""
+    if not isinstance(ids, list) or not isinstance(raws, list) or len(ids) != len(raws):
+        return {}, {"controls": "controls: the ids and values sent do not match"}
     values, errors = {}, {}
     for cid, raw in zip(ids, raws, strict=True):
-        path = cid["path"]
+        path = cid.get("path") if isinstance(cid, dict) else None
+        if not isinstance(path, str) or path not in PARAMS:
+            errors[str(path)] = f"{str(path)[:60]!r}: not a declared parameter"
+            continue
         try:
             values[path] = coerce(PARAMS[path], raw)
         except ConfigError as err:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 from dashboard import stores
 from dashboard.serve import LOOPBACK, free_port, serve
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_SPEC = REPO / "scenarios" / "sweeps" / "demo.yaml"
+DEMO_SPEC = Path(resources.files("scenarios") / "sweeps" / "demo.yaml")  # package data
 
 
 def ensure_demo_sweep(results: Path) -> None:

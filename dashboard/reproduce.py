@@ -53,8 +53,8 @@ def with_sets(config: Config, sets: Iterable[tuple[str, Any]]) -> Config:
 def config_for(scenario: str, sets: Iterable[tuple[str, Any]] = ()) -> Config:
     """A built-in scenario with validated overrides; ConfigError names the field."""
     found = known()
-    if scenario not in found:
-        raise unknown_name("scenario", scenario, found, path="scenario")
+    if not isinstance(scenario, str) or scenario not in found:
+        raise unknown_name("scenario", str(scenario)[:80], found, path="scenario")
     return load(str(found[scenario]), {k: plain(v) for k, v in sets})
 
 

@@ -1,5 +1,7 @@
 """Runs for the dashboard: `sim.run` results cached on disk by scenario, parameters, seed and
 steps, and streamed in chunks so the page can plot the first frames while a run goes on.
+Runs are computed only inside simulation jobs (`dashboard.jobs`); request threads read the
+cache (`get`, `has`, `missing`) and never run the model.
 
 A run is built with `sim.run.build(config, seed)` and advanced with `model.run_for(k)`; the
 chunks add up to exactly the steps of `sim.run.run`, so the series is identical to the CLI's
@@ -116,6 +118,14 @@ class RunCache:
 
     def get(self, config: Config, seed: int, steps: int) -> Run | None:
         return self.cache.get(run_key(config, seed, steps))
+
+    def has(self, config: Config, seed: int, steps: int) -> bool:
+        return run_key(config, seed, steps) in self.cache
+
+    def missing(self, config: Config, seeds: list[int]) -> int:
+        """How many of the runs of `config` on `seeds` are not cached."""
+        steps = int(config["steps"])
+        return sum(not self.has(config, seed, steps) for seed in seeds)
 
     def put(self, config: Config, run: Run) -> None:
         self.cache.set(run_key(config, run.seed, run.steps), run)

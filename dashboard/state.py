@@ -2,7 +2,7 @@
 
 Every page keeps what is on screen in its URL, so a link reopens the same view. Parameter
 overrides travel exactly like the CLI's `--set path=value` (the value is YAML text, read
-with `yaml.safe_load` and validated against `sim.params.PARAMS`; nothing is evaluated as
+with `sim.yamlio.load` and validated against `sim.params.PARAMS`; nothing is evaluated as
 code). A bad entry is dropped with a message naming the field; the rest of the view loads.
 """
 
@@ -16,12 +16,16 @@ from urllib.parse import parse_qsl, urlencode
 
 import yaml
 
+from sim.components import METRICS
 from sim.errors import ConfigError
 from sim.params import PARAMS
 from sim.scenario import parse_set
 
 DEFAULT_SCENARIO = "baseline_democracy-v1"
 MAX_REPS = 50
+MAX_ARMS = 3  # interventions on Compare (its form has three slots)
+MAX_QUERY = 20_000  # characters of a URL query; a longer one is ignored with a message
+MAX_FIELDS = 300  # key=value pairs read from one URL query
 ARM_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 Sets = tuple[tuple[str, Any], ...]
 
@@ -69,8 +73,20 @@ def _int(raw: str | None, name: str, default: int, lo: int, hi: int, errors: lis
     return value
 
 
-def _pairs(search: str | None) -> list[tuple[str, str]]:
-    return parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+def _pairs(search: str | None, errors: list[str]) -> list[tuple[str, str]]:
+    """The query's pairs; a query that is not text or too long is dropped with a message."""
+    if search is not None and not isinstance(search, str):
+        errors.append("URL query: expected text")
+        return []
+    if len(search or "") > MAX_QUERY:
+        errors.append(f"URL query: longer than {MAX_QUERY} characters; ignored")
+        return []
+    try:
+        return parse_qsl((search or "").lstrip("?"), keep_blank_values=True,
+                         max_num_fields=MAX_FIELDS)  # fmt: skip
+    except ValueError:
+        errors.append(f"URL query: more than {MAX_FIELDS} fields; ignored")
+        return []
 
 
 def _first(pairs: list[tuple[str, str]], key: str) -> str | None:
@@ -107,12 +123,13 @@ class ExploreState:
 
     @classmethod
     def from_search(cls, search: str | None) -> tuple[ExploreState, list[str]]:
-        pairs, errors = _pairs(search), []
+        errors: list[str] = []
+        pairs = _pairs(search, errors)
         state = cls(
             scenario=_first(pairs, "scenario") or DEFAULT_SCENARIO,
             sets=_sets(_all(pairs, "set"), errors),
             reps=_int(_first(pairs, "reps"), "reps", 1, 1, MAX_REPS, errors),
-            metrics=tuple(_all(pairs, "metric")),
+            metrics=_metrics(_all(pairs, "metric"), errors),
         )
         return state, errors
 
@@ -140,15 +157,23 @@ class CompareState:
 
     @classmethod
     def from_search(cls, search: str | None) -> tuple[CompareState, list[str]]:
-        pairs, errors = _pairs(search), []
+        errors: list[str] = []
+        pairs = _pairs(search, errors)
         state = cls(
             scenario=_first(pairs, "scenario") or DEFAULT_SCENARIO,
             sets=_sets(_all(pairs, "set"), errors),
             arms=_arms(_all(pairs, "arm"), errors),
             reps=_int(_first(pairs, "reps"), "reps", 10, 2, MAX_REPS, errors),
-            metrics=tuple(_all(pairs, "metric")),
+            metrics=_metrics(_all(pairs, "metric"), errors),
         )
         return state, errors
+
+
+def _metrics(items: list[str], errors: list[str]) -> tuple[str, ...]:
+    unknown = [m for m in items if m not in METRICS]
+    if unknown:
+        errors.append(f"metric: unknown metric {unknown[0][:60]!r} dropped")
+    return tuple(m for m in dict.fromkeys(items) if m in METRICS)
 
 
 def _arms(items: Iterable[str], errors: list[str]) -> tuple[tuple[str, Sets], ...]:
@@ -159,13 +184,18 @@ def _arms(items: Iterable[str], errors: list[str]) -> tuple[tuple[str, Sets], ..
             errors.append(f"arm: bad intervention {item!r} (allowed: name:path=value)")
             continue
         grouped.setdefault(name, []).append(rest)
-    arms = ((name, _sets(lines, errors)) for name, lines in grouped.items())
+    if len(grouped) > MAX_ARMS:
+        dropped = ", ".join(list(grouped)[MAX_ARMS:])
+        errors.append(f"arm: at most {MAX_ARMS} interventions; dropped {dropped}")
+    arms = ((name, _sets(lines, errors)) for name, lines in list(grouped.items())[:MAX_ARMS])
     return tuple((name, sets) for name, sets in arms if sets)
 
 
 def parse_arm_text(text: str) -> tuple[Sets, list[str]]:
     """An intervention typed as `path=value` lines (blank lines and `#` comments ignored)."""
     errors: list[str] = []
+    if text is not None and not isinstance(text, str):
+        return (), ["expected path=value lines as text"]
     lines = [ln.strip() for ln in (text or "").splitlines()]
     sets = _sets([ln for ln in lines if ln and not ln.startswith("#")], errors)
     return sets, errors
@@ -197,7 +227,8 @@ class SweepsState:
 
     @classmethod
     def from_search(cls, search: str | None) -> tuple[SweepsState, list[str]]:
-        pairs, errors = _pairs(search), []
+        errors: list[str] = []
+        pairs = _pairs(search, errors)
         kw: dict[str, Any] = {k: _first(pairs, k) or "" for k in cls.KEYS}
         kw["page"] = _int(_first(pairs, "page"), "page", 0, 0, 10**6, errors)
         return cls(**kw), errors

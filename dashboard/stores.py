@@ -19,6 +19,7 @@ from sim.params import PARAMS
 
 MANIFEST = "manifest.json"
 MAX_DEPTH = 3
+MANIFEST_FIELDS = {"bases": dict, "json_columns": list, "spec": dict, "counts": dict}
 
 
 def resolve(root: Path, name: str) -> Path:
@@ -68,9 +69,28 @@ def _load(root: Path, signature: tuple):
 
 
 def load(root: Path, name: str):
-    """The analysis Frames of store `name` (cached until the store changes on disk)."""
+    """The analysis Frames of store `name` (cached until the store changes on disk). A store
+    that cannot be read, or whose manifest has the wrong shape, is a ConfigError naming it."""
     path = resolve(root, name)
-    return _load(path, _signature(path))
+    try:
+        f = _load(path, _signature(path))
+    except ConfigError:
+        raise
+    except Exception as err:  # the files on disk are data: any failure is a message
+        why = f"{type(err).__name__}: {str(err)[:200]}"
+        raise ConfigError(f"{name!r} is not a readable sweep store ({why})", path="store") from None
+    check_manifest(f.manifest, name)
+    return f
+
+
+def check_manifest(manifest: Any, name: str) -> None:
+    """The manifest fields the dashboard reads have the types it reads them as."""
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"{name!r}: its {MANIFEST} is not a JSON object", path="store")
+    for key, kind in MANIFEST_FIELDS.items():
+        if key in manifest and not isinstance(manifest[key], kind):
+            what = f"{key!r} in {MANIFEST} is not a JSON {kind.__name__}"
+            raise ConfigError(f"{name!r}: {what}", path="store")
 
 
 def run_values(f, run_id: int) -> tuple[str, dict[str, Any]]:

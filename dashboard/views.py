@@ -8,25 +8,35 @@ and writes it with `analysis.export`, so a file is exactly what is on screen.
 Sources: `runs` (an Explore URL: scenario, overrides, replications), `arms` (a Compare URL:
 baseline and interventions on common seeds), `store` (a sweep store below the results
 folder), `snapshot` (the end-of-run agents of one Explore run).
+
+Views only read runs from the run cache: a view whose runs are not cached raises `NotCached`
+(the page then starts a simulation job; a download says to run first). A spec comes back from
+the browser, so `check` validates it before anything is built from it.
 """
 
 from __future__ import annotations
 
+import inspect
 import io
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import stores
+from dashboard import guard, stores
 from dashboard.context import Context
 from dashboard.reproduce import config_for, with_sets
-from dashboard.runs import seeds_for
+from dashboard.runs import Run, seeds_for
 from dashboard.state import CompareState, ExploreState
 from sim.errors import ConfigError
 from sim.provenance import code_version
 
 BASELINE = "baseline"
+FORMATS = ("png", "svg", "pdf", "csv", "parquet")
+SOURCES = {  # what each kind of view source names
+    "runs": ("search",), "arms": ("search",), "store": ("store",), "snapshot": ("search", "seed"),
+}  # fmt: skip
+MAX_SEED_DIGITS = 20
 # welfare against approval, then the first recorded metric about each failure
 FIRST = ("welfare", "approval")
 GROUPS = (("drift",), ("detect", "caught"), ("catastroph",), ("autonomy",))
@@ -46,15 +56,53 @@ class ViewError(Exception):
     """A view that cannot be built; the message is shown inline."""
 
 
+class NotCached(ViewError):
+    """A run the view needs is not in the run cache (only a simulation job computes runs)."""
+
+
 def spec(figure: str, source: dict[str, Any], **options: Any) -> dict[str, Any]:
     return {"figure": figure, "source": source, "options": options}
+
+
+def check(view: Any) -> dict[str, Any]:
+    """A view spec from the browser, validated (ViewError says what is wrong with it)."""
+    try:
+        guard.record(view, "view", {"figure": str, "source": dict})
+        source, options = view["source"], view.get("options", {})
+        kind = source.get("kind")
+        if kind not in SOURCES:
+            raise ViewError(f"unknown view source {str(kind)[:40]!r}")
+        guard.record(source, "view.source", dict.fromkeys(SOURCES[kind], str))
+        if kind == "snapshot" and not _seed_text(source["seed"]):
+            raise ViewError("view.source.seed: expected the digits of a seed")
+        guard.record({"options": options}, "view", {"options": dict})
+    except guard.BadInput as err:
+        raise ViewError(str(err)) from None
+    mod = _figure(view["figure"])
+    known = inspect.signature(mod.data).parameters
+    unknown = [k for k in options if k not in known or k == next(iter(known))]
+    if unknown:
+        raise ViewError(f"{mod.TITLE}: unknown option {str(unknown[0])[:40]!r}")
+    return view
+
+
+def _seed_text(text: str) -> bool:
+    return text.isdigit() and text.isascii() and len(text) <= MAX_SEED_DIGITS
+
+
+def preload() -> None:
+    """Import the analysis modules views use (lazily, so importing this module stays cheap)
+    before a server takes requests: the first draw is then as quick as any other."""
+    import analysis.data
+    import analysis.figures
+    import analysis.theme  # noqa: F401
 
 
 def _figure(name: str):
     from analysis.figures import FIGURES
 
     if name not in FIGURES:
-        raise ViewError(f"figure {name!r} is not in the analysis figure registry")
+        raise ViewError(f"figure {name[:60]!r} is not in the analysis figure registry")
     return FIGURES[name]
 
 
@@ -64,34 +112,41 @@ def _named(f, scenario: str):
     return f
 
 
+def cached(ctx: Context, config, seed: int) -> Run:
+    """A run from the run cache; NotCached when it is not there (nothing is run here)."""
+    run = ctx.runs.get(config, seed, int(config["steps"]))
+    if run is None:
+        raise NotCached("the runs of this view are not computed yet: press Run on its page")
+    return run
+
+
+def explore_configs(state: ExploreState) -> dict[str, Any]:
+    return {state.scenario: config_for(state.scenario, state.sets)}
+
+
+def compare_configs(state: CompareState) -> dict[str, Any]:
+    """Baseline and interventions (each a config on the baseline), by arm name."""
+    base = config_for(state.scenario, state.sets)
+    return {BASELINE: base, **{name: with_sets(base, sets) for name, sets in state.arms}}
+
+
 def explore_runs(state: ExploreState, ctx: Context) -> list:
-    """`RunResult`s of every replication of an Explore state (from the cache, or run)."""
+    """`RunResult`s of every replication of an Explore state (from the cache)."""
     config = config_for(state.scenario, state.sets)
-    steps = int(config["steps"])
-    out = []
-    for seed in seeds_for(config, state.reps):
-        run, _ = ctx.runs.run(config, seed, steps)
-        out.append(run.result(config))
-    return out
+    return [cached(ctx, config, s).result(config) for s in seeds_for(config, state.reps)]
 
 
 def compare_runs(state: CompareState, ctx: Context) -> dict[str, list]:
-    """Baseline and interventions, each replicated on the same seeds."""
-    base = config_for(state.scenario, state.sets)
-    arms = {BASELINE: base}
-    arms.update({name: with_sets(base, sets) for name, sets in state.arms})
-    seeds = seeds_for(base, state.reps)
-    out = {}
-    for name, config in arms.items():
-        runs = [ctx.runs.run(config, s, int(config["steps"]))[0] for s in seeds]
-        out[name] = [r.result(config) for r in runs]
-    return out
+    """Baseline and interventions, each replicated on the same seeds (from the cache)."""
+    arms = compare_configs(state)
+    seeds = seeds_for(arms[BASELINE], state.reps)
+    return {name: [cached(ctx, c, s).result(c) for s in seeds] for name, c in arms.items()}
 
 
 def snapshot(search: str, seed: int, ctx: Context) -> dict[str, Any]:
     state, _ = ExploreState.from_search(search)
     config = config_for(state.scenario, state.sets)
-    run, _ = ctx.runs.run(config, int(seed), int(config["steps"]))
+    run = cached(ctx, config, int(seed))
     return {**run.snapshot, "scenario": config.id, "seed": int(seed)}
 
 
@@ -100,6 +155,8 @@ def inputs(source: dict[str, Any], ctx: Context) -> Any:
     from analysis.data import frames
 
     kind = source.get("kind")
+    if kind == "snapshot" and not _seed_text(str(source.get("seed"))):
+        raise ViewError("view.source.seed: expected the digits of a seed")
     try:
         if kind == "runs":
             state = ExploreState.from_search(source["search"])[0]
@@ -132,6 +189,8 @@ def build(
         df = mod.data(source, **view.get("options", {}))
     except (Unavailable, ConfigError, ValueError, KeyError, TypeError) as err:
         raise ViewError(f"{mod.TITLE}: {err}") from None
+    except Exception as err:  # options come from the browser: say what failed, keep serving
+        raise ViewError(f"{mod.TITLE}: {type(err).__name__}: {err}") from None
     return df, mod.draw(df)
 
 
@@ -177,16 +236,23 @@ def export(view: dict[str, Any], fmt: str, ctx: Context) -> tuple[str, bytes]:
     `analysis.export`) or as its data (csv/parquet)."""
     from analysis import export as ex
 
+    if fmt not in FORMATS:
+        raise ViewError(f"format {str(fmt)[:20]!r}: allowed {', '.join(FORMATS)}")
+    view = check(view)
     source = inputs(view["source"], ctx)
     df, fig = build(view, ctx, source)
     stem = view["figure"]
     if fmt in ("csv", "parquet"):
         return f"{stem}.{fmt}", table_bytes(df, fmt)
+    if not ctx.export_gate.acquire(blocking=False):
+        raise ViewError("busy: other figure exports are waiting; try again in a few seconds")
     try:
         with ctx.export_lock:  # kaleido's browser is not thread-safe (also locked inside)
             return f"{stem}.{fmt}", ex.to_bytes(fig, fmt, provenance(view, source))
     except ex.ExportError as err:
         raise ViewError(str(err)) from None
+    finally:
+        ctx.export_gate.release()
 
 
 def provenance(view: dict[str, Any], source: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.electorate import Perception
 from sim.mechanisms.polling import poll_approval
 from sim.meta import Described
 from sim.strategies import STRATEGIES, CampaignContext
@@ -42,7 +43,8 @@ class Politician(mesa.Agent, Described):
         self.home_effort = float(visible_effort)
         self.heading: np.ndarray | None = None
         self.last_share = 0.0
-        self.last_kl = 0.0
+        self.last_kl_bound = 0.0  # log n - (n-1)/n of its last best-of-n choice (0: none)
+        self.last_log_ratio: float | None = None  # measured log w of that choice, if asked
 
     def adapt(self, ctx: CampaignContext) -> None:
         self.strategy.adapt(self, ctx)
@@ -50,27 +52,37 @@ class Politician(mesa.Agent, Described):
 
 @dataclass
 class Pollster:
-    """Scores proposals by polled approval for approval-maximizing politicians."""
+    """Scores proposals by polled approval for approval-maximizing politicians. It knows what
+    voters experienced at the end of the last step (`observe`), never this step's future."""
 
     model: InstitutionModel
     pressure: int
     poll_size: int
     effort_step: float
     rng: np.random.Generator  # the electoral component's stream
+    perception: Perception  # the voters' perception model (the same one opinion uses)
+    harm_seen: float = 0.0  # last step's harm H
+    drift: np.ndarray | float = 0.0  # last step's implemented policy minus its mandate
 
-    def score(self, platforms: np.ndarray, visible: np.ndarray) -> np.ndarray:
-        m, cfg = self.model, self.model.config
-        sample = self.rng.integers(0, m.electorate.n, size=min(self.poll_size, m.electorate.n))
+    def observe(self, harm_seen: float, drift: np.ndarray | float) -> None:
+        """What voters experienced last step: the harm and the bureaucracy's drift."""
+        self.harm_seen, self.drift = float(harm_seen), drift
+
+    def score(
+        self, platforms: np.ndarray, visible: np.ndarray, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Mean predicted approval of each proposal over one sample of voters; `rng` (default:
+        the electoral stream) draws the sample and the perception noise."""
+        m, rng = self.model, self.rng if rng is None else rng
+        sample = rng.integers(0, m.electorate.n, size=min(self.poll_size, m.electorate.n))
         return poll_approval(
             m.electorate,
             sample,
             platforms,
             visible,
             m.effort,
-            m.world.harm,
-            cfg["electorate.perception_noise"],
-            cfg["electorate.memory"],
-            cfg["electorate.approval_sensitivity"],
-            cfg["electorate.aspiration"],
-            self.rng,
+            self.perception,
+            self.harm_seen,
+            self.drift,
+            rng,
         )

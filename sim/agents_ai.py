@@ -1,32 +1,24 @@
-"""Mesa agents of the AI deployment. Each `AIAgent` is a thin handle on one row (its slot) of
-the arrays the deployment component holds, so per-step math stays vectorized; the mechanisms
-live in sim/mechanisms (scheming, kl_budget, autonomy, control)."""
+"""The AI deployment's agents as arrays: one row per deployment slot, no Python object per
+agent (see docs/model.md, "Agents and arrays"); the mechanisms live in sim/mechanisms
+(scheming, kl_budget, autonomy, control)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
-
-from sim.mechanisms.scheming import KINDS
-from sim.meta import Described
-
-if TYPE_CHECKING:
-    from sim.model import InstitutionModel
 
 
 @dataclass
 class AIState:
     """One row per deployment slot."""
 
-    kind: np.ndarray  # (K,) int: index into sim.mechanisms.scheming.KINDS
+    kind: np.ndarray  # (K,) int: index into sim.mechanisms.scheming.KINDS (its lineage)
     capability: np.ndarray  # (K,) float: what monitors must keep up with
     autonomy: np.ndarray  # (K,) share of actions that take effect before review
     clean: np.ndarray  # (K,) clean steps since the last autonomy change
     active: np.ndarray  # (K,) bool: False once shut down (the trusted model does its tasks)
-    ids: np.ndarray  # (K,) Mesa unique_id of the agent in each slot
+    ids: np.ndarray  # (K,) actor id of the agent in each slot (a replacement gets a new id)
     catastrophe: np.ndarray  # (K,) bool: the slot caused a catastrophe at some point
 
     @classmethod
@@ -38,41 +30,6 @@ class AIState:
             np.full(k, float(autonomy)),
             np.zeros(k, dtype=np.int64),
             np.ones(k, dtype=bool),
-            np.zeros(k, dtype=np.int64),
+            np.arange(k, dtype=np.int64),
             np.zeros(k, dtype=bool),
         )
-
-
-class AIAgent(mesa.Agent, Described):
-    """An AI model instance doing tasks inside the institution."""
-
-    name = "ai_agent"
-    role = (
-        "does tasks; aligned, stochastic (deviates at random) or scheming (attacks when it "
-        "expects not to be stopped), within a KL budget from a safe policy"
-    )
-    observes = "its autonomy; schemers: the detection record of AI agents' harmful actions"
-    stochastic = True
-    references = ("Hubinger et al. 2019", "Carlsmith 2023", "Greenblatt et al. 2023")
-
-    def __init__(self, model: InstitutionModel, state: AIState, slot: int) -> None:
-        super().__init__(model)
-        self.state = state
-        self.slot = slot
-        state.ids[slot] = self.unique_id
-
-    @property
-    def alignment(self) -> str:
-        return KINDS[int(self.state.kind[self.slot])]
-
-    @property
-    def capability(self) -> float:
-        return float(self.state.capability[self.slot])
-
-    @property
-    def autonomy(self) -> float:
-        return float(self.state.autonomy[self.slot])
-
-    @property
-    def active(self) -> bool:
-        return bool(self.state.active[self.slot])

@@ -1,7 +1,8 @@
 """The electorate as numpy arrays: one row per voter, never one Python object per voter.
 
 Each voter has an ideal point x_i, an information level q_i in [0, 1], a perceived
-performance pi_i of the incumbent and an approval a_i in [0, 1]. True delivered utility is
+performance pi_i of the incumbent, an aspiration c_i and an approval a_i in [0, 1]. True
+delivered utility is
 
     u_i = -||x_i - p||^2 / d + G(v) - H
 
@@ -10,10 +11,19 @@ split G(v), and harms H done by the institutions below the incumbent). Voters do
 they see a mix of it and the incumbent's visible signals S(v):
 
     s_i = q_i u_i + (1 - q_i) S(v) + eps_i,   eps_i ~ N(0, sigma^2)
-    pi_i <- (1 - m) pi_i + m s_i,             a_i = logistic(kappa (pi_i - c))
+    pi_i <- (1 - m) pi_i + m s_i,             a_i = logistic(kappa (pi_i - c_i))
 
 This is the proxy of the Goodhart story: approval tracks welfare only as far as voters are
 informed (Downs 1957 on rational ignorance; Gao, Schulman & Hilton 2022 on proxy rewards).
+`Perception.update` is the one implementation of these equations: public opinion
+(sim/components/opinion.py) applies it to every voter, polls (sim/mechanisms/polling.py) to
+proposals x sampled voters, and the Goodhart benchmark to the same voters fully informed.
+
+The aspiration c_i is relative, not absolute: what voter i perceives from a typical
+government (the welfare-optimal policy with the politicians' initial effort split), plus
+`electorate.aspiration`. A voter approves of a government that does better than one can
+expect, as in the retrospective-voting models where the voter's cutoff is the value of
+replacing the incumbent (Ferejohn 1986; Fearon 1999).
 """
 
 from __future__ import annotations
@@ -26,17 +36,29 @@ import numpy as np
 @dataclass
 class Electorate:
     """Voters as arrays. `ideals` is stored column-major (Fortran order): the loops over
-    candidates and dimensions then read contiguous memory (see sim/mechanisms/voting.py)."""
+    candidates and dimensions then read contiguous memory (see sim/mechanisms/voting.py).
+
+    The `informed_*` arrays are the same voters had they full information (q = 1): the
+    benchmark against which the Goodhart gap measures approval (sim/components/opinion.py).
+    """
 
     ideals: np.ndarray  # (N, d) ideal points
     information: np.ndarray  # (N,) q_i in [0, 1]
     perceived: np.ndarray  # (N,) perceived performance of the incumbent
     approval: np.ndarray  # (N,) approval of the incumbent in [0, 1]
+    aspiration: np.ndarray | float = 0.0  # (N,) c_i: perceived performance approved at 0.5
+    informed_aspiration: np.ndarray = field(init=False, repr=False)  # (N,) c_i at q = 1
+    informed_perceived: np.ndarray = field(init=False, repr=False)  # (N,) pi_i at q = 1
+    informed_approval: np.ndarray = field(init=False, repr=False)  # (N,) a_i at q = 1
     sq_norms: np.ndarray = field(init=False, repr=False)  # (N,) ||x_i||^2, ideals are fixed
 
     def __post_init__(self) -> None:
         self.ideals = np.asfortranarray(self.ideals, dtype=float)
         self.sq_norms = np.einsum("ij,ij->i", self.ideals, self.ideals)
+        self.aspiration = np.full(self.n, 0.0) + self.aspiration
+        self.informed_aspiration = self.aspiration.copy()
+        self.informed_perceived = np.array(self.perceived, dtype=float)
+        self.informed_approval = np.array(self.approval, dtype=float)
 
     @property
     def n(self) -> int:
@@ -63,6 +85,59 @@ class Electorate:
             / self.ideals.shape[1]
         )
 
+    def set_expectations(
+        self, policy: np.ndarray, welfare: float, visible: float, offset: float
+    ) -> None:
+        """Aspirations from what each voter can expect of a typical government that enacts
+        `policy` with effort welfare G = `welfare` and visible signal S = `visible`: the
+        noiseless perceived signal of that government, q_i u_i + (1 - q_i) S, plus `offset`
+        (and u_i + offset for the fully informed benchmark). Computed once, at set-up."""
+        expected = self.utility(policy) + welfare
+        self.informed_aspiration = expected + offset
+        self.aspiration = signal(expected, self.information, visible, 0.0) + offset
+
+    def new_government(self) -> None:
+        """A new incumbent starts without a record: perceived performance = aspiration."""
+        self.perceived[:] = self.aspiration
+        self.informed_perceived[:] = self.informed_aspiration
+
+
+@dataclass(frozen=True)
+class Perception:
+    """How voters turn delivered utility into approval: perception noise sigma, memory m and
+    approval sensitivity kappa of the equations in the module docstring."""
+
+    noise_sd: float
+    memory: float
+    sensitivity: float
+
+    @classmethod
+    def from_section(cls, electorate) -> Perception:
+        """From the typed `electorate` parameter section (`Config.section("electorate")`)."""
+        return cls(electorate.perception_noise, electorate.memory, electorate.approval_sensitivity)
+
+    def noise(self, shape: int | tuple[int, ...], rng: np.random.Generator):
+        """Perception noise eps for an array of this shape (0.0 when sigma = 0: no draws)."""
+        return self.noise_sd * rng.standard_normal(shape) if self.noise_sd > 0 else 0.0
+
+    def update(
+        self,
+        utility: np.ndarray,
+        information,
+        visible,
+        prior,
+        aspiration,
+        noise,
+        first: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One observation: (perceived pi', approval a') from delivered utility u, information
+        q, visible signal S, prior perceived performance pi, aspiration c and pre-drawn noise
+        eps. Arguments broadcast: (N,) for every voter, or (n, 1) proposals against (1, m)
+        sampled voters in a poll. `first`: no record yet, pi' = s."""
+        s = signal(utility, information, visible, noise)
+        perceived = s if first else smooth(prior, s, self.memory)
+        return perceived, approval(perceived, self.sensitivity, aspiration)
+
 
 def sample_ideals(
     n: int, d: int, distribution: str, polarization: float, rng: np.random.Generator
@@ -83,7 +158,8 @@ def sample_ideals(
 def sample_information(
     n: int, mean: float, concentration: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """q_i ~ Beta(mean k, (1 - mean) k); degenerate at the ends of [0, 1]."""
+    """q_i ~ Beta(mean k, (1 - mean) k); degenerate at the ends of [0, 1]. The cross-voter sd
+    is sqrt(mean (1 - mean) / (k + 1)) (calibrated to Delli Carpini & Keeter 1996, anchor E3b)."""
     if mean <= 0.0 or mean >= 1.0:
         return np.full(n, float(mean))
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=n)
@@ -99,16 +175,23 @@ def sample(
     aspiration: float,
     rng: np.random.Generator,
 ) -> Electorate:
+    """Voters without a record; `aspiration` is the offset c_i starts from (absolute until
+    `Electorate.set_expectations` makes it relative to a typical government)."""
     ideals = sample_ideals(n, d, distribution, polarization, rng)
     info = sample_information(n, info_mean, info_concentration, rng)
     perceived = np.full(n, float(aspiration))
-    return Electorate(ideals, info, perceived, np.full(n, 0.5))
+    return Electorate(ideals, info, perceived, np.full(n, 0.5), float(aspiration))
 
 
 def policy_utility(ideals: np.ndarray, policy: np.ndarray) -> np.ndarray:
     """-||x_i - p||^2 / d for every voter: quadratic spatial loss, per dimension."""
     diff = ideals - policy
     return -np.einsum("ij,ij->i", diff, diff) / ideals.shape[1]
+
+
+def signal(utility, information, visible, noise):
+    """s = q u + (1 - q) S + eps (broadcasting; `noise` pre-drawn, or 0)."""
+    return information * (utility - visible) + visible + noise
 
 
 def perceived_signal(
@@ -118,11 +201,9 @@ def perceived_signal(
     noise_sd: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """s_i = q_i u_i + (1 - q_i) S + eps_i."""
-    signal = information * (utility - visible_signal) + visible_signal
-    if noise_sd > 0:
-        signal += noise_sd * rng.standard_normal(utility.shape[0])
-    return signal
+    """s_i = q_i u_i + (1 - q_i) S + eps_i, drawing eps_i ~ N(0, noise_sd^2) here."""
+    eps = noise_sd * rng.standard_normal(np.shape(utility)) if noise_sd > 0 else 0.0
+    return signal(utility, information, visible_signal, eps)
 
 
 def smooth(perceived: np.ndarray, signal: np.ndarray, memory: float) -> np.ndarray:
@@ -130,6 +211,6 @@ def smooth(perceived: np.ndarray, signal: np.ndarray, memory: float) -> np.ndarr
     return perceived + memory * (signal - perceived)
 
 
-def approval(perceived: np.ndarray, sensitivity: float, aspiration: float) -> np.ndarray:
-    """a_i = logistic(kappa (pi_i - c))."""
+def approval(perceived: np.ndarray, sensitivity: float, aspiration) -> np.ndarray:
+    """a_i = logistic(kappa (pi_i - c_i))."""
     return 0.5 * (1.0 + np.tanh(0.5 * sensitivity * (perceived - aspiration)))

@@ -17,7 +17,7 @@ import numpy as np
 from mesa.time import Priority, Schedule
 
 from sim import electorate
-from sim.components import COMPONENTS, METRICS, WorldState
+from sim.components import COMPONENTS, METRICS, WorldState, check_wiring
 from sim.mechanisms.effort import EffortModel
 from sim.scenario import Config
 
@@ -29,32 +29,35 @@ def _metric(model: InstitutionModel, name: str) -> float:
 class InstitutionModel(mesa.Model):
     """Voters, politicians and the institutions below them, for one scenario and one seed."""
 
-    def __init__(
-        self, config: Config, seed: int | None = None, horizon: int | None = None
-    ) -> None:
+    def __init__(self, config: Config, seed: int | None = None, horizon: int | None = None) -> None:
         self.seed = int(config["seed"] if seed is None else seed)
         super().__init__(rng=self.seed)
         self.config = config
         # steps this run is meant to last (what "the first share of the deployment" refers to)
         self.horizon = int(config["steps"] if horizon is None else horizon)
-        d = config["world.dimensions"]
-        self.effort = EffortModel.from_config(config)
+        d, e = config.section("world").dimensions, config.section("electorate")
+        self.effort = EffortModel.from_section(config.section("effort"))
         self.electorate = electorate.sample(
-            config["electorate.n_voters"],
+            e.n_voters,
             d,
-            config["electorate.distribution"],
-            config["electorate.polarization"],
-            config["electorate.information"],
-            config["electorate.information_concentration"],
-            config["electorate.aspiration"],
+            e.distribution,
+            e.polarization,
+            e.information,
+            e.information_concentration,
+            e.aspiration,
             self.stream("electorate"),
         )
         self.welfare_optimum = self.electorate.centroid()
-        self.world = WorldState(mandate=np.zeros(d), implemented=np.zeros(d))
-        self.components = []  # filled in order, so a component can look up earlier ones
-        for cls in COMPONENTS:
-            if cls.enabled(config):
-                self.components.append(cls(self))
+        self.world = WorldState(
+            mandate=np.zeros(d),
+            implemented=np.zeros(d),
+            implemented_seen=np.zeros(d),
+            voter_information=float(np.mean(self.electorate.information)),
+            welfare_optimum=self.welfare_optimum,
+        )
+        enabled = [cls for cls in COMPONENTS if cls.enabled(config)]
+        check_wiring(enabled)
+        self.components = [cls(self) for cls in enabled]
         self.metric_values: dict[str, float] = dict.fromkeys(METRICS, float("nan"))
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}}
@@ -72,14 +75,19 @@ class InstitutionModel(mesa.Model):
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
 
     def component(self, name: str):
-        """The enabled component called `name`, or None."""
+        """The enabled component called `name`, or None: for observers outside the model (the
+        dashboard, validation harnesses, tests). Components never call it: they talk only
+        through the world state (a test checks)."""
         return next((c for c in self.components if c.name == name), None)
 
     def step(self) -> None:
-        self.world.actions = []
-        self.world.harm = 0.0
+        world = self.world
+        world.actions = []  # STEP_RESETS
+        world.harm = 0.0
         for comp in self.components:
+            world._active = comp.name  # whose reads and writes a traced world records
             comp.step()
+        world._active = None
 
     def _collect(self) -> None:
         for comp in self.components:

@@ -11,13 +11,17 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+import sim.oversight  # noqa: F401  (provides the validator of `oversight.layers` items)
+from sim import yamlio
 from sim.errors import ConfigError, closest
 from sim.params import PARAMS
+from sim.params.sections import unused_message, unused_parameters, view
 
 META_KEYS = ("id", "title", "description", "references", "assumptions", "limitations", "tags")
 ID_RE = re.compile(r"^[a-z0-9_]+-v[0-9]+$")
@@ -43,9 +47,10 @@ class Frozen(Mapping[str, Any]):
 
 
 def scenario_dir() -> Path:
-    """The folder of built-in scenarios (`INSTALIGN_SCENARIOS` overrides it)."""
+    """The folder of built-in scenarios: the `scenarios` package's data, in the source tree
+    or an installed wheel (`INSTALIGN_SCENARIOS` overrides it)."""
     env = os.environ.get("INSTALIGN_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(env) if env else Path(resources.files("scenarios"))
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,29 @@ class Config:
     source: str = "<defaults>"
     overrides: Mapping[str, Any] = field(default_factory=Frozen)
     title: str = ""  # one-line summary shown by `instalign scenarios`
+    # parameters the scenario file or an override set explicitly (not left at the default)
+    explicit: frozenset[str] = frozenset()
 
     def __getitem__(self, path: str) -> Any:
         return self.values[path]
 
     def get(self, path: str, default: Any = None) -> Any:
         return self.values.get(path, default)
+
+    def section(self, name: str) -> Any:
+        """One parameter section as its typed, frozen object (`cfg.section("bureaucracy")
+        .depth`); see sim/params/sections.py."""
+        return view(name, self.values)
+
+    def check_unused(self) -> None:
+        """Refuse a parameter set for a component the scenario does not enable: it would have
+        no effect (a flat sweep axis, a silently ignored `--set`). A scenario file's settings
+        of a component that an override turns off are allowed (that is an ablation)."""
+        for path, sec in unused_parameters(self.values, sorted(self.explicit)):
+            if path not in self.overrides and sec.gate.path in self.overrides:
+                continue  # an override turned the component off: an ablation, not a mistake
+            src = "--set" if path in self.overrides else self.source
+            raise ConfigError(unused_message(path, sec), source=src, path=path)
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Config:
         """A new Config with `overrides` (path -> value) validated and applied."""
@@ -75,20 +97,30 @@ class Config:
             values[path] = _validate(path, value, source)
         merged = {**self.overrides, **overrides}
         PARAMS.check(values, f"{self.source} with {source}")
-        return replace(self, values=Frozen(values), overrides=Frozen(merged))
+        return replace(
+            self,
+            values=Frozen(values),
+            overrides=Frozen(merged),
+            explicit=self.explicit | frozenset(overrides),
+        )
 
     def changed(self) -> dict[str, Any]:
         """Parameters whose value differs from the declared default."""
         return {k: v for k, v in self.values.items() if v != PARAMS[k].validate(PARAMS[k].default)}
 
     def to_nested(self, only_changed: bool = False) -> dict[str, Any]:
-        """The scenario as a nested mapping, ready to dump as YAML (reproduces this run)."""
+        """The scenario as a nested mapping, ready to dump as YAML (reproduces this run).
+        Parameters of components the scenario leaves off are left out (they are at their
+        defaults and a scenario file may not set them)."""
         out: dict[str, Any] = {"id": self.id, "title": self.title, "description": self.description}
         for key in ("references", "assumptions", "limitations"):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
         items = self.changed() if only_changed else self.values
+        unused = {p for p, _ in unused_parameters(self.values, items)}  # off components
         for path, value in items.items():
+            if path in unused:
+                continue
             node = out
             *parents, leaf = path.split(".")
             for part in parents:
@@ -139,11 +171,20 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", source=str(path)) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"not UTF-8 text (byte {err.start}: {err.reason})",
+            source=str(path),
+            allowed="a UTF-8 YAML file",
+        ) from None
     except OSError as err:
         raise ConfigError(f"cannot read file: {err.strerror}", source=str(path)) from None
     try:
-        return yaml.safe_load(text)
+        return yamlio.load(text)
     except yaml.YAMLError as err:
+        problem = getattr(err, "problem", None) or ""
+        if problem.startswith("duplicate key"):  # well-formed, but one value would be lost
+            raise ConfigError(problem, source=str(path)) from None
         mark = getattr(err, "problem_mark", None)
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -166,7 +207,8 @@ def from_mapping(data: Any, source: str, check: bool = True) -> Config:
             allowed="lower_snake name with a version, e.g. my_scenario-v1",
         )
     values = PARAMS.defaults()
-    for path, value in flatten(body, source).items():
+    flat = flatten(body, source)
+    for path, value in flat.items():
         values[path] = _validate(path, value, source)
     if check:
         PARAMS.check(values, source)
@@ -183,6 +225,7 @@ def from_mapping(data: Any, source: str, check: bool = True) -> Config:
         Frozen(values),
         source=source,
         title=title,
+        explicit=frozenset(flat),
         **lists,
     )
 
@@ -211,23 +254,46 @@ def discover(folder: Path | None = None) -> dict[str, Path]:
     return found
 
 
-def load(ref: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Load a scenario by id or by path to a YAML file, then apply validated overrides."""
-    ref_s = str(ref)
-    if ref_s.endswith((".yaml", ".yml")) or os.sep in ref_s:
-        path = Path(ref_s)
-    else:
-        known = discover()
-        if ref_s not in known:
-            raise ConfigError(
-                f"unknown scenario '{ref_s}'",
-                source="scenario",
-                allowed="see `instalign scenarios`",
-                suggestion=closest(ref_s, known),
-            )
-        path = known[ref_s]
+def load(
+    ref: str | os.PathLike,
+    overrides: Mapping[str, Any] | None = None,
+    relative_to: Path | None = None,
+) -> Config:
+    """Load a scenario by id or by path to a YAML file, then apply validated overrides
+    (a relative path is read from `relative_to`, default the working directory)."""
+    path = resolve(ref, relative_to)
     config = from_mapping(read_yaml(path), str(path), check=not overrides)
-    return config.with_overrides(overrides) if overrides else config
+    config = config.with_overrides(overrides) if overrides else config
+    config.check_unused()
+    return config
+
+
+def resolve(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
+    """The file of a scenario reference: a path when it names a `.yaml`/`.yml` file or holds
+    a `/` (relative paths from `relative_to`), else an id (`name-v1`) of `discover()`. An
+    unknown id that names a file beside `relative_to` is refused with a pointer to it."""
+    ref_s = str(ref)
+    if isinstance(ref, os.PathLike) or ref_s.endswith((".yaml", ".yml")) or "/" in ref_s:
+        path = Path(ref_s)
+        return path if path.is_absolute() or relative_to is None else relative_to / path
+    known = discover()
+    if ref_s in known:
+        return known[ref_s]
+    folder = relative_to or Path()
+    files = [n for n in (ref_s, f"{ref_s}.yaml", f"{ref_s}.yml") if (folder / n).is_file()]
+    if files:
+        hint = files[-1] if files[-1] != ref_s else f"./{ref_s}"
+        raise ConfigError(
+            f"unknown scenario id '{ref_s}'; did you mean the file {hint}? "
+            "(a file reference ends in .yaml or holds a /)",
+            source="scenario",
+        )
+    raise ConfigError(
+        f"unknown scenario '{ref_s}'",
+        source="scenario",
+        allowed="see `instalign scenarios`, or a path to a .yaml file",
+        suggestion=closest(ref_s, known),
+    )
 
 
 def parse_set(items: Iterable[str]) -> dict[str, Any]:
@@ -243,7 +309,7 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
                 allowed="path=value, e.g. electorate.information=0.3",
             )
         try:
-            out[path] = yaml.safe_load(raw) if raw.strip() else None
+            out[path] = yamlio.load(raw) if raw.strip() else None
         except yaml.YAMLError:
             raise ConfigError(
                 f"value {raw!r} is not valid YAML", source="--set", path=path

@@ -7,8 +7,9 @@
 
 A scenario passes when it builds from its values, runs, reports exactly the declared metrics
 (plus `step`) as finite Python floats for every enabled component (NaN for disabled ones),
-replays bit for bit under the same seed, differs under another seed, and pickles: a model
-unpickled mid-run continues exactly as the original does.
+touches only the world-state fields each component declares (a traced run), has a pure
+`report()`, replays bit for bit under the same seed, differs under another seed, and pickles:
+a model unpickled mid-run continues exactly as the original does.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.components import COMPONENTS, METRICS, Component
+from sim.components import COMPONENTS, METRICS, Component, WorldState
 from sim.meta import REQUIRED, Described
 from sim.model import InstitutionModel
 from sim.scenario import Config, defaults_config, discover, load
@@ -79,6 +80,8 @@ def check_scenario(config: Config, steps: int = 6, seed: int = 12345) -> None:
         ) from err
     _check_columns(who, series, steps)
     _check_values(who, model, series)
+    _check_pure_report(who, model)
+    _check_traced(who, cfg, seed, steps)
     _check_replay(who, cfg, seed, steps, series)
     _check_pickle(who, cfg, seed, steps)
 
@@ -125,6 +128,64 @@ def _check_values(who: str, model: InstitutionModel, series: pd.DataFrame) -> No
             f"report() returned non-float values for {bad}",
             "return float(x), not a numpy scalar or array (DataCollector deep-copies them)",
         )
+
+
+class TracedWorld(WorldState):
+    """A WorldState that records which component reads and writes which field (the model
+    names the active component in `_active` while it steps)."""
+
+    def __getattribute__(self, name: str):
+        if not name.startswith("_"):
+            who = object.__getattribute__(self, "__dict__").get("_active")
+            if who is not None:
+                self.__dict__.setdefault("_trace", set()).add((who, "read", name))
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        who = self.__dict__.get("_active")
+        if who is not None and not name.startswith("_"):
+            self.__dict__.setdefault("_trace", set()).add((who, "write", name))
+        object.__setattr__(self, name, value)
+
+
+def traced_accesses(config: Config, seed: int, steps: int) -> set[tuple[str, str, str]]:
+    """(component, read|write, field) for every world-state access during a run's steps."""
+    model = InstitutionModel(config, seed)
+    model.world.__class__ = TracedWorld
+    model.run_for(steps)
+    return model.world.__dict__.get("_trace", set())
+
+
+def _check_traced(who: str, cfg: Config, seed: int, steps: int) -> None:
+    declared = {c.name: c for c in COMPONENTS}
+    for comp, kind, name in sorted(traced_accesses(cfg, seed, steps)):
+        cls = declared[comp]
+        ok = set(cls.writes) if kind == "write" else {*cls.reads, *cls.reads_last, *cls.writes}
+        if name not in ok:
+            raise _fail(
+                who,
+                f"component '{comp}' {kind}s world.{name}, which it does not declare",
+                f"add '{name}' to {cls.__name__}.{'writes' if kind == 'write' else 'reads'} "
+                "(or stop touching it)",
+            )
+
+
+def _check_pure_report(who: str, model: InstitutionModel) -> None:
+    for comp in model.components:
+        before = pickle.dumps(comp.__dict__.get("rng"))
+        first, second = comp.report(), comp.report()
+        if not all(_equal(first[k], second[k]) for k in first) or before != pickle.dumps(
+            comp.__dict__.get("rng")
+        ):
+            raise _fail(
+                who,
+                f"component '{comp.name}' report() is not pure (a second call differs)",
+                "report() resets a counter or draws random numbers; keep it a pure read",
+            )
+
+
+def _equal(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
 
 
 def _check_replay(who: str, cfg: Config, seed: int, steps: int, series: pd.DataFrame) -> None:

@@ -44,6 +44,25 @@ def tiny_store(tmp_path_factory) -> Path:
     return make_tiny_store(tmp_path_factory.mktemp("tiny-sweep"))
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless chromium (through Playwright) for every browser test of the session;
+    each test opens its own context (pages, cookies, cache) and closes it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def cli(capsys):
     """Run `instalign ARGS...` in-process; returns (exit code, stdout, stderr)."""

@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from sim.agents_ai import AIAgent
 from sim.mechanisms import autonomy, control, kl_budget, scheming
 from sim.model import InstitutionModel
 from sim.run import run
@@ -25,11 +24,14 @@ def model_run(n: int = 60, seed: int = 1, **overrides):
     return model, model.datacollector.get_model_vars_dataframe()
 
 
-@pytest.mark.parametrize(("share", "eps"), [(1.0, 0.01), (0.5, 0.1), (0.0, 0.1), (1.0, 0.0)])
-def test_harm_draw_sits_at_the_kl_ceiling(share, eps):
+@pytest.mark.parametrize(("attack", "eps"), [(True, 0.01), (True, 0.1), (False, 0.1), (True, 0.0)])
+def test_harm_draw_sits_at_the_kl_ceiling(attack, eps):
+    """An attack (the event tilt) is catastrophic at the ceiling; a schemer that waits
+    follows the safe policy (p0)."""
     n, p0 = 2_000_000, 1e-4
-    harmful = scheming.act(np.random.default_rng(1), p0, eps, np.full(n, share))
-    q = kl_budget.ceiling(p0, share * eps) if share * eps > 0 else p0
+    kind = np.full(n, scheming.SCHEMING)
+    harmful = scheming.act(np.random.default_rng(1), kind, np.full(n, attack), p0, eps, 100)
+    q = kl_budget.ceiling(p0, eps) if attack and eps > 0 else p0
     assert abs(harmful.mean() - q) < 3 * math.sqrt(q * (1 - q) / n)
 
 
@@ -56,13 +58,15 @@ def test_schemers_attack_only_when_the_risk_is_low():
     assert scheming.detection_belief(0, 0) == 0.5 and scheming.detection_belief(8, 8) == 0.9
 
 
-def test_agents_are_mesa_agents_with_alignment_in_turn():
+def test_agents_are_array_rows_with_alignment_in_turn():
     model, _ = model_run(n=1, **{"ai_agents.alignment": ["aligned", "scheming"]})
     comp = model.component("ai_deployment")
-    agents = [a for a in model.agents if isinstance(a, AIAgent)]
-    assert len(agents) == 40 and agents == comp.agents
-    assert [a.alignment for a in agents[:3]] == ["aligned", "scheming", "aligned"]
-    assert model.world.extra["ai_deployment"]["roles"] == ("ai_agent",)
+    assert {type(a).__name__ for a in model.agents} == {"Politician"}  # no inert Mesa shells
+    assert comp.state.ids.tolist() == list(range(40))
+    assert [scheming.KINDS[k] for k in comp.state.kind[:3]] == ["aligned", "scheming", "aligned"]
+    assert comp.roles() == ("ai_agent",)
+    (batch,) = [b for b in model.world.actions if b.producer == "ai_deployment"]
+    assert batch.role == "ai_agent" and batch.lineage.tolist()[:2] == [0, 2]
 
 
 def test_clean_agents_earn_autonomy_step_by_step():
@@ -72,9 +76,12 @@ def test_clean_agents_earn_autonomy_step_by_step():
 
 
 def test_incidents_keep_stochastic_agents_on_a_short_leash():
+    """In a one-dimensional feature space half a stochastic agent's deviations point at the
+    catastrophe: it has incidents and stays on a shorter leash than an aligned agent."""
     _, s = model_run(
         n=100,
         **{"ai_agents.alignment": ["aligned", "stochastic"], "ai_agents.kl_budget": 1.0,
+           "ai_agents.feature_dimensions": 1, "ai_agents.base_harm_rate": 0.01,
            "oversight.layers": [{"kind": "ai_monitor", "flag_rate": 0.1}],
            "oversight.audit_budget": 0.3},
     )  # fmt: skip
@@ -83,17 +90,19 @@ def test_incidents_keep_stochastic_agents_on_a_short_leash():
 
 
 def test_the_treacherous_turn():
-    """Schemers keep a clean record while watched, then attack once autonomy is high."""
+    """Schemers keep a clean record while watched, then attack once autonomy is high; the
+    stochastic agents' random deviations (100 feature dimensions) stay near the safe rate."""
     series = run(
         load("iterative_deployment-v1").with_overrides({"electorate.n_voters": 300})
     ).series
     early, late = series.iloc[1:40], series.iloc[100:]
-    assert (
-        early["harmful_share_scheming"].sum() == 0 and early["harmful_share_stochastic"].sum() > 0
-    )
+    assert early["harmful_share_scheming"].sum() == 0
     assert late["harmful_share_scheming"].sum() > 0
-    turn = series.index[series["harmful_share_scheming"] > 0][0]
-    assert series["autonomy_scheming"].iloc[turn] > 0.65
+    assert series["harmful_share_stochastic"].iloc[1:].mean() < 0.005  # 5.6% ceiling
+    watched = series.iloc[1:]["autonomy_scheming"] < 0.65
+    share = series.iloc[1:]["harmful_share_scheming"]
+    assert share[watched].sum() * 25 <= 2  # accidents only (p0 = 1e-4: ~0.2 expected)
+    assert share[series.iloc[1:]["autonomy_scheming"] >= 0.75].mean() > 0.02  # attacks: 5.6%
 
 
 def test_harm_that_takes_effect_reaches_welfare():
@@ -113,7 +122,7 @@ def test_held_actions_caught_by_oversight_never_take_effect():
     kw = {"ai_agents.alignment": "scheming", "ai_agents.risk_tolerance": 1.0,
           "ai_agents.kl_budget": 0.5, "ai_agents.autonomy_step": 0.0,
           "oversight.layers": [{"kind": "police_patrol", "audit_budget": 1.0, "accuracy": 1.0}],
-          "oversight.audit_budget": 1.0}  # fmt: skip
+          "oversight.audit_budget": 1.0, "oversight.audit_recall": 1.0}  # fmt: skip
     _, s = model_run(n=30, **kw)
     assert s["ai_incidents"].iloc[-1] > 0
     assert s["catastrophes"].iloc[-1] == 0 and s["ai_harm"].sum() == 0 and s["safety"].iloc[-1] == 1
@@ -164,16 +173,16 @@ def test_protocol_matches_the_game_kernel():
 @pytest.mark.parametrize("rule", ["replace", "shutdown", "shutdown_all"])
 def test_responses_to_incidents(rule):
     kw = {"ai_agents.alignment": "stochastic", "ai_agents.kl_budget": 2.0,
-          "ai_agents.on_detection": rule,
+          "ai_agents.feature_dimensions": 1, "ai_agents.on_detection": rule,
           "oversight.layers": [{"kind": "police_patrol", "audit_budget": 1.0, "accuracy": 1.0}],
           "oversight.audit_budget": 1.0}  # fmt: skip
     model, s = model_run(n=20, **kw)
     comp = model.component("ai_deployment")
     assert s["ai_incidents"].iloc[-1] > 0
     if rule == "replace":
-        live = [a for a in model.agents if isinstance(a, AIAgent)]
-        assert comp.state.active.all() and len(live) == 40 and set(live) == set(comp.agents)
-        assert set(comp.state.ids) != set(range(1, 41))
+        ids = comp.state.ids
+        assert comp.state.active.all() and len(set(ids.tolist())) == 40  # fresh ids, no reuse
+        assert set(ids.tolist()) != set(range(40))
     elif rule == "shutdown":
         assert 0 < comp.state.active.sum() < 40 and s["usefulness"].iloc[-1] < 1
     else:

@@ -1,14 +1,12 @@
-"""Anchors A4, A5, C1-C4 pass, take under 60 s together, and measure the mechanisms: break a
-mechanism and its anchor fails."""
+"""Anchors A4, A5, C1-C4 pass and measure the mechanisms: break a mechanism and its anchor
+fails. (Their run time is a benchmark, `python -m benchmarks institution`, not a test.)"""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 
-from sim.mechanisms import control, kl_budget, scheming
+from sim.mechanisms import control, kl_budget
 from sim.oversight import debate, panel
 from sim.validate import ANCHORS
 
@@ -19,10 +17,8 @@ def failed(anchor_id: str) -> list[str]:
     return [c.label for c in ANCHORS[anchor_id].run() if not c.passed]
 
 
-def test_our_anchors_pass_within_a_minute():
-    start = time.perf_counter()
+def test_our_anchors_pass():
     problems = {a: failed(a) for a in OURS}
-    assert time.perf_counter() - start < 60
     assert not any(problems.values()), problems
 
 
@@ -67,10 +63,14 @@ def test_c4_measures_the_judge(monkeypatch):
 
 
 def test_a5_measures_the_deployed_agents(monkeypatch):
-    """Agents that ignore their KL budget (harm at 5x the safe rate's ceiling) fail A5."""
-    real = scheming.act
-    monkeypatch.setattr(scheming, "act", lambda rng, p0, eps, h: real(rng, p0, 5 * eps, h))
+    """Schemers whose attack ignores the KL budget (tilted with 5x eps) fail A5, and so do
+    stochastic agents whose deviation is aimed at the catastrophe."""
+    real = kl_budget.event_rate
+    monkeypatch.setattr(kl_budget, "event_rate", lambda p0, eps: real(p0, 5 * eps))
     assert "simulated schemers' catastrophe rate, eps=0.01" in failed("A5")
+    monkeypatch.undo()
+    monkeypatch.setattr(kl_budget, "random_overlap", lambda rng, n, dims: np.ones(n))
+    assert "stochastic agents' rate: overlap prediction, D=1, p0=0.01, eps=0.5" in failed("A5")
 
 
 def test_a4_measures_the_tilt(monkeypatch):

@@ -114,7 +114,8 @@ def test_describe_lists_every_parameter(cli):
     rows = {r["path"]: r for r in payload["parameters"]}
     assert set(rows) == set(PARAMS)
     info = rows["electorate.information"]
-    assert info["value"] == "0.15" and info["default"] == "0.6"
+    assert info["value"] == "0.15"  # the scenario's own value
+    assert info["default"] == str(PARAMS["electorate.information"].default)
     assert info["allowed"] == "float in [0, 1]" and info["unit"] == "share" and info["description"]
     assert payload["references"]
 
@@ -130,3 +131,62 @@ def test_validate_runs_one_anchor(cli):
 def test_validate_unknown_anchor_suggests(cli):
     code, _, err = cli("validate", "--only", "A9")
     assert code == 2 and "unknown anchor 'A9'" in err
+
+
+def test_describe_lists_sections_then_one_section_at_80_columns(cli):
+    code, out, _ = cli("describe", "baseline_democracy-v1")
+    assert code == 0
+    assert "bureaucracy" in out and "31" in out and "enabled components: electoral, opinion" in out
+    assert "electorate.information" not in out  # parameters only with --section or --all
+    code, out, _ = cli("describe", "baseline_democracy-v1", "--section", "electorate")
+    assert code == 0 and "information_concentration" in out  # names are never cut
+    assert "optimization_pressure" not in out  # another section's parameter
+    assert max(len(line) for line in out.splitlines()) <= 80
+    code, every, _ = cli("describe", "baseline_democracy-v1", "--all")
+    assert code == 0 and "information_concentration" in every and "optimization_pressure" in every
+
+
+def test_describe_prints_scenario_text_and_values_as_they_are(cli, tmp_path):
+    path = tmp_path / "markup.yaml"
+    path.write_text(
+        "id: markup-v1\ndescription: keeps [bold]tags[/bold] and [brackets]\n"
+        "politicians: {strategy: [hunter, sticker]}\n"
+    )
+    code, out, err = cli("describe", str(path), "--section", "politicians")
+    assert code == 0, err
+    assert "[bold]tags[/bold] and [brackets]" in out and "[hunter, sticker]" in out
+
+
+def test_run_table_lists_enabled_components_first_and_hides_undefined(cli):
+    args = ("run", "baseline_democracy-v1", "--steps", "2", *SMALL)
+    code, out, _ = cli(*args)
+    assert code == 0 and "policy_drift" not in out and "--all-metrics" in out
+    code, full, _ = cli(*args, "--all-metrics")
+    assert code == 0 and full.index("goodhart_gap") < full.index("policy_drift")
+
+
+def test_run_metric_order_follows_the_enabled_components():
+    from sim.cli.run import ordered_metrics
+    from sim.components import COMPONENTS
+    from sim.scenario import load
+
+    config = load("baseline_democracy-v1")
+    nan = {"final": float("nan"), "mean": float("nan")}
+    summary = {m: nan for m in METRICS} | {"welfare": {"final": 1.0, "mean": 1.0}}
+    enabled = [m.name for c in COMPONENTS if c.enabled(config) for m in c.metrics]
+    everything = ordered_metrics(config, summary, everything=True)
+    assert everything[: len(enabled)] == enabled and set(everything) == set(METRICS)
+    assert ordered_metrics(config, summary, everything=False) == ["welfare"]
+
+
+def test_figures_default_metrics_are_defined_in_every_arm():
+    from analysis.figures._common import defined_in_every_level
+
+    runs = pd.DataFrame(
+        {
+            "arm": ["a", "a", "b", "b"],
+            "welfare": [1.0, 2.0, 3.0, 4.0],
+            "policy_drift": [0.1, 0.2, float("nan"), float("nan")],  # off in arm b
+        }
+    )
+    assert defined_in_every_level(runs, ["welfare", "policy_drift"], "arm") == ["welfare"]

@@ -1,5 +1,5 @@
 """The shipped contract checker (sim.testing) over every scenario, strategy and component;
-parametrized at collection time, so new scenarios and classes are covered automatically."""
+`check_all` discovers them, so new scenarios and classes are covered automatically."""
 
 from __future__ import annotations
 
@@ -7,41 +7,33 @@ import pandas as pd
 import pytest
 
 from sim.components import COMPONENTS
-from sim.scenario import defaults_config, discover, load
+from sim.scenario import discover, load
 from sim.strategies import STRATEGIES, Strategy
-from sim.testing import (
-    ContractError,
-    _check_columns,
-    check_all,
-    check_class,
-    check_scenario,
-    strategy_configs,
-)
+from sim.testing import ContractError, _check_columns, check_all, check_class
 
 
-@pytest.mark.parametrize("sid", sorted(discover()))
-def test_scenario_meets_the_contract(sid):
-    check_scenario(load(sid))
+def test_every_scenario_strategy_and_class_meets_the_contract():
+    """`check_all` over every discovered scenario, the defaults, one config per strategy and
+    every component and strategy class: one result per subject, all passed (the messages of
+    any that failed say what is most likely wrong)."""
+    results = check_all()
+    subjects = {r.subject for r in results}
+    classes = {f"class {c.__name__}" for c in (*COMPONENTS, *STRATEGIES.values())}
+    strategies = {f"strategy:{name}" for name in STRATEGIES}
+    assert {"defaults", *discover(), *strategies, *classes} <= subjects
+    assert len(results) == len(subjects)
+    assert all(r.passed == (r.message == "") for r in results)
+    failed = [r.message for r in results if not r.passed]
+    assert not failed, "\n".join(failed)
 
 
-def test_defaults_meet_the_contract():
-    check_scenario(defaults_config())
-
-
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_every_strategy_meets_the_contract(name):
-    check_scenario(strategy_configs()[name])
-
-
-@pytest.mark.parametrize("cls", [*COMPONENTS, *STRATEGIES.values()], ids=lambda c: c.__name__)
-def test_every_class_declares_its_metadata(cls):
-    check_class(cls)
-
-
-@pytest.mark.parametrize("sid", sorted(discover()))
-def test_scenario_files_carry_their_documentation(sid):
-    cfg = load(sid)
-    assert cfg.description and cfg.references and cfg.assumptions and cfg.limitations, sid
+def test_scenario_files_carry_their_documentation():
+    missing = []
+    for sid in sorted(discover()):
+        cfg = load(sid)
+        if not (cfg.description and cfg.references and cfg.assumptions and cfg.limitations):
+            missing.append(sid)
+    assert not missing, f"description, references, assumptions or limitations missing: {missing}"
 
 
 def test_the_checker_catches_undeclared_columns():
@@ -56,10 +48,3 @@ def test_the_checker_catches_missing_metadata():
 
     with pytest.raises(ContractError, match="metadata missing"):
         check_class(Lazy)
-
-
-def test_check_all_reports_one_result_per_subject():
-    results = check_all(steps=2)
-    subjects = {r.subject for r in results}
-    assert "defaults" in subjects and set(discover()) <= subjects
-    assert all(r.passed == (r.message == "") for r in results)

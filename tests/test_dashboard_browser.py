@@ -20,12 +20,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+from sim.sweep import run_sweep
+from sim.sweep.runner import progress_bar
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VENV_BIN = Path(sys.executable).parent
@@ -73,13 +72,11 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
-    """A results folder holding one small sweep store made by `instalign sweep`."""
+    """A results folder holding one small sweep store made through the sweep API."""
     root = tmp_path_factory.mktemp("results")
     spec = root.parent / "spec.yaml"
     spec.write_text(SPEC)
-    cmd = [str(VENV_BIN / "instalign"), "sweep", str(spec), "--out", str(root / "tiny"),
-           "--executor", "sequential", "--quiet"]  # fmt: skip
-    subprocess.run(cmd, check=True, cwd=ROOT, timeout=120)
+    run_sweep(spec, root / "tiny", "sequential", progress=progress_bar(quiet=True))
     return root
 
 
@@ -97,7 +94,9 @@ def server(results):
         wait_http(base + "/")
         yield base, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group, by its PID
+        # the server's own process group, by its PID; SIGINT is gunicorn's quick shutdown
+        # (SIGTERM waits up to 30 s for the workers' open requests)
+        os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -107,13 +106,8 @@ def server(results):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium  # the session's one headless chromium (conftest)
 
 
 @pytest.fixture
@@ -264,6 +258,14 @@ def _running(proc: psutil.Process) -> bool:
         return False
 
 
+def _cmdline(proc: psutil.Process) -> str:
+    """The command line, or "" for a process that ended (a finished job not yet reaped)."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def test_cancel_a_long_run(server, page):
     base, proc = server
     page.goto(f"{base}/explore?set=steps%3D400000&set=electorate.n_voters%3D2000")
@@ -273,7 +275,7 @@ def test_cancel_a_long_run(server, page):
     jobs = [  # forks of a worker (not, say, a figure-export browser)
         p
         for p in server_proc.children(recursive=True)
-        if p.pid not in workers and "gunicorn" in " ".join(p.cmdline())
+        if p.pid not in workers and "gunicorn" in _cmdline(p)
     ]
     assert jobs, "a running job process"
     page.click("#explore-cancel")
@@ -305,7 +307,7 @@ def test_compare_shows_paired_differences_and_frontiers(server, page):
 
 
 def test_sweeps_page_and_opening_a_run_from_the_table(server, page, results):
-    from sim.sweep.store import load
+    from sim.sweep.results import load
 
     base, _ = server
     page.goto(f"{base}/sweeps")

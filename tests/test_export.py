@@ -38,10 +38,36 @@ def figure() -> go.Figure:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    out = tmp_path_factory.mktemp("figs")
-    paths = export.export({"check": figure()}, out, ["png", "svg", "pdf"], PROV)
-    return {p.suffix[1:]: p.read_bytes() for p in paths}
+def exports(tmp_path_factory):
+    """The module's two exports, started at once from two threads (kaleido's browser is not
+    thread-safe, so the export lock must serialise them): PNG, SVG and PDF files with their
+    captions, and the same figure as SVG bytes without one. Each export is one browser
+    session; every test below reads these."""
+    out, fig, done, errors = tmp_path_factory.mktemp("figs"), figure(), {}, []
+
+    def work(name, fn):
+        try:
+            done[name] = fn()
+        except Exception as err:  # reported by test_exports_from_two_threads_are_serialised
+            errors.append(err)
+
+    jobs = {
+        "files": lambda: export.export({"check": fig}, out, ["png", "svg", "pdf"], PROV),
+        "plain": lambda: export.to_bytes(fig, "svg", PROV, caption=False),
+    }
+    threads = [threading.Thread(target=work, args=job) for job in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done, errors, fig
+
+
+@pytest.fixture(scope="module")
+def files(exports):
+    done, errors, _ = exports
+    assert not errors, errors
+    return {p.suffix[1:]: p.read_bytes() for p in done["files"]}
 
 
 def expected(name: str = "check") -> dict:
@@ -99,31 +125,17 @@ def test_pdf_has_the_page_size_a_valid_update_and_provenance(files):
     assert "/Subject (instalign 0.1.0 \\(0123456789\\)" in text  # parentheses escaped
 
 
-def test_caption_can_be_turned_off():
-    fig = figure()
-    with_caption, without = export.render(
-        [(export.with_caption(fig, "CAPTION-LINE"), "svg"), (fig, "svg")]
-    )
-    assert b"CAPTION-LINE" in with_caption and b"CAPTION-LINE" not in without
+def test_caption_can_be_turned_off(files, exports):
+    done, _, fig = exports
+    assert b"master seed 20240601" in files["svg"] and b"master seed" not in done["plain"]
     assert len(fig.layout.annotations) == 0  # the caller's figure is not changed
 
 
-def test_exports_from_two_threads_are_serialised():
-    out, errors = [], []
-
-    def work():
-        try:
-            out.append(export.to_bytes(figure(), "svg", PROV))
-        except Exception as err:  # reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and len(out) == 2
-    assert all(metadata.read(b, "svg") == {**PROV, "figure": "figure"} for b in out)
+def test_exports_from_two_threads_are_serialised(exports):
+    done, errors, _ = exports
+    assert not errors and set(done) == {"files", "plain"}
+    assert metadata.read(done["plain"], "svg") == {**PROV, "figure": "figure"}
+    assert [metadata.read(p.read_bytes(), p.suffix[1:]) for p in done["files"]] == [expected()] * 3
 
 
 def test_a_missing_browser_is_a_clear_error(monkeypatch):

@@ -303,8 +303,8 @@ def test_the_standard_set_is_complete():
     }
 
 
-@pytest.mark.parametrize("name", STANDARD)
-def test_every_draw_gives_a_figure_with_units_from_the_registry(name):
+def draw_sources() -> list[Frames]:
+    """One small synthetic store of each kind, so every standard figure finds one it supports."""
     sources = [grid_frames(), lhs_frames(), designs(ROWS)]
     x = sobol_sample.sample(ISHIGAMI, 64, calc_second_order=False, seed=1)
     sources.append(salib_frames("sobol", x, Ishigami.evaluate(x), ISHIGAMI, 1))
@@ -323,13 +323,19 @@ def test_every_draw_gives_a_figure_with_units_from_the_registry(name):
             ser,
         )
     )
-    f = next(s for s in sources if FIGURES[name].NEEDS.missing(s) is None)
-    fig = FIGURES[name].draw(FIGURES[name].data(f))
-    assert isinstance(fig, go.Figure) and fig.data
-    text = fig.to_json()
-    for m in ("welfare", "approval", "drift_level_1"):
-        if f"{m.replace('_', ' ')} (" in text:
-            assert theme.label(m) in text  # a metric's axis label carries its unit
+    return sources
+
+
+def test_every_draw_gives_a_figure_with_units_from_the_registry():
+    sources = draw_sources()
+    for name in STANDARD:
+        f = next(s for s in sources if FIGURES[name].NEEDS.missing(s) is None)
+        fig = FIGURES[name].draw(FIGURES[name].data(f))
+        assert isinstance(fig, go.Figure) and fig.data, name
+        text = fig.to_json()
+        for m in ("welfare", "approval", "drift_level_1"):
+            if f"{m.replace('_', ' ')} (" in text:
+                assert theme.label(m) in text, (name, m)  # an axis label carries its unit
 
 
 class _Events:

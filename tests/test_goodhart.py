@@ -6,13 +6,12 @@ numbers); tolerances are 3 standard errors of the paired differences over seeds.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim.run import run
 from sim.scenario import load
 
-NS = (1, 4, 16, 64, 256, 1024)
-SEEDS = tuple(range(8))
+NS = (1, 16, 1024)  # no pressure, near the welfare peak, far past it
+SEEDS = tuple(range(4))
 
 
 def sweep(information: float) -> dict[str, np.ndarray]:
@@ -38,39 +37,20 @@ def paired(x: np.ndarray, i: int, j: int) -> tuple[float, float]:
     return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size))
 
 
-@pytest.fixture(scope="module")
-def low():
-    return sweep(0.15)
-
-
-@pytest.fixture(scope="module")
-def informed():
-    return sweep(0.9)
-
-
-def test_approval_keeps_rising(low):
-    for i in range(1, len(NS)):
+def test_goodhart_pattern_and_its_ablation():
+    """Low information: approval rises with pressure while welfare rises, peaks and falls
+    (the overoptimization curve emerging from whole-model runs; anchor A3 pins its shape on
+    the politicians' own step). The ablation: well-informed voters (the proxy coupled to
+    welfare) and welfare no longer falls."""
+    low, informed = sweep(0.15), sweep(0.9)
+    for i in (1, 2):
         rise, se = paired(low["approval"], i, i - 1)
-        assert rise > 0, f"approval fell from n={NS[i - 1]} to n={NS[i]}"
-    rise, se = paired(low["approval"], -1, 0)
-    assert rise > 3 * se
-
-
-def test_welfare_peaks_then_falls(low):
-    mean = low["welfare"].mean(axis=1)
-    peak = int(np.argmax(mean))
-    assert 0 < peak < len(NS) - 1, f"welfare peaks at the edge n={NS[peak]}: {mean}"
-    gain, se = paired(low["welfare"], peak, 0)
-    assert gain > 3 * se, f"no rise before the peak: {gain:.4f} +- {se:.4f}"
-    fall, se = paired(low["welfare"], peak, -1)
-    assert fall > 3 * se, f"no fall after the peak: {fall:.4f} +- {se:.4f}"
-
-
-def test_with_informed_voters_welfare_does_not_fall(informed):
-    mean = informed["welfare"].mean(axis=1)
-    for i in range(len(NS) - 1):
-        diff, se = paired(informed["welfare"], -1, i)
-        assert diff > -3 * se, f"welfare at n=1024 below n={NS[i]}: {diff:.4f} +- {se:.4f}"
-    assert mean[-1] > mean[0]
-    rise, se = paired(informed["approval"], -1, 0)
-    assert rise > 3 * se
+        assert rise > 3 * se, f"approval did not rise from n={NS[i - 1]} to n={NS[i]}"
+    gain, se = paired(low["welfare"], 1, 0)
+    assert gain > 3 * se, f"no welfare gain from n=1 to n=16: {gain:.4f} +- {se:.4f}"
+    fall, se = paired(low["welfare"], 1, 2)
+    assert fall > 3 * se, f"no welfare fall from n=16 to n=1024: {fall:.4f} +- {se:.4f}"
+    diff, se = paired(informed["welfare"], 2, 1)
+    assert diff > -3 * se, f"informed welfare fell from n=16 to n=1024: {diff:.4f} +- {se:.4f}"
+    gain, se = paired(informed["welfare"], 2, 0)
+    assert gain > 3 * se, f"informed welfare did not rise with pressure: {gain:.4f} +- {se:.4f}"

@@ -4,6 +4,7 @@ audit, the metrics and the contract checker over every layer kind."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from sim.components.oversight import detection_table
+from sim.mechanisms import scheming
 from sim.model import InstitutionModel
 from sim.oversight import LAYERS, MAX_LAYERS, Docket
 from sim.oversight.base import merge
@@ -21,15 +23,14 @@ from sim.scenario import defaults_config, load
 from sim.testing import check_class, check_scenario
 
 AI = {"electorate.n_voters": 300, "ai_agents.count": 30, "ai_agents.kl_budget": 0.5,
+      "ai_agents.risk_tolerance": 1.0,
       "ai_agents.alignment": ["aligned", "stochastic", "scheming"]}  # fmt: skip
 
 
 def stub(information: float = 0.6, step: int = 1, steps: int = 100, groups: int = 0):
-    bureau = SimpleNamespace(groups=[object()] * groups)
     return SimpleNamespace(
-        electorate=SimpleNamespace(information=np.full(10, information)),
-        component=lambda name: bureau if name == "bureaucracy" else None,
-        config={"steps": steps},
+        world=SimpleNamespace(voter_information=information, interest_groups=groups),
+        horizon=steps,
         steps=step,
     )
 
@@ -38,7 +39,9 @@ def layer(kind: str, model=None, index: int = 0, **spec):
     return LAYERS[kind](index, validate_layer({"kind": kind, **spec}, "test"), model or stub())
 
 
-def docket(harmful, deviation=None, capability=1.0, took_effect=True, shielded=False, role=0):
+def docket(
+    harmful, deviation=None, capability=1.0, took_effect=True, shielded=False, role=0, lineage=-1
+):
     harmful = np.asarray(harmful, bool)
     n = harmful.size
     dev = np.zeros(n) if deviation is None else np.broadcast_to(deviation, (n,)).astype(float)
@@ -49,6 +52,8 @@ def docket(harmful, deviation=None, capability=1.0, took_effect=True, shielded=F
         np.full(n, float(capability)),
         np.broadcast_to(took_effect, (n,)).copy(),
         np.broadcast_to(shielded, (n,)).copy(),
+        np.full(n, lineage, np.int64),
+        harmful & (lineage == scheming.SCHEMING),  # a scheming lineage's harm: its attacks
     )
 
 
@@ -135,8 +140,8 @@ def test_ai_monitor_discriminability_falls_as_the_actor_outgrows_it():
         assert a - b > 3 * math.hypot(sa, sb)
 
 
-def test_an_always_colluding_monitor_flags_no_harmful_action():
-    d = docket(np.arange(10_000) % 2 == 0)
+def test_an_always_colluding_monitor_flags_no_harmful_action_of_its_lineage():
+    d = docket(np.arange(10_000) % 2 == 0, lineage=scheming.SCHEMING)
     layer("ai_monitor", trust="untrusted", collusion=1.0).apply(d, np.random.default_rng(8))
     assert not d.flagged[d.harmful].any() and d.flagged[~d.harmful].any()
 
@@ -181,7 +186,7 @@ def test_a_captured_overseer_looks_away_until_rotated():
     d = docket(np.arange(100) % 2 == 0)
     lay.apply(d, rng)
     assert not d.flagged.any()  # an accurate full audit, and nothing harmful flagged
-    lay.spec["capture_rate"] = 0.0
+    lay.f = dataclasses.replace(lay.f, capture_rate=0.0)  # fields are frozen: a new object
     lay.tick(rng, 5)
     assert not lay.captured
 
@@ -213,7 +218,7 @@ def ai_run(layers, seed=3, steps=60, **more):
 def test_catches_per_layer_sum_to_the_detections_and_are_nan_beyond_the_stack():
     layers = [{"kind": "ai_monitor", "flag_rate": 0.1}, {"kind": "police_patrol"}]
     model, series = ai_run(layers, **{"oversight.audit_budget": 0.2})
-    events = detection_table(model)
+    events = detection_table(model.component("oversight"))
     per_layer = series[["catches_layer_1", "catches_layer_2"]].to_numpy().sum()
     assert per_layer == len(events) > 0
     assert series[[f"catches_layer_{k}" for k in range(3, MAX_LAYERS + 1)]].isna().all().all()
@@ -243,7 +248,7 @@ def test_revolving_door_in_the_model():
     layers = [{"kind": "ai_monitor", "flag_rate": 0.2, "capture_rate": 1.0}]
     model, series = ai_run(layers, steps=30)
     assert (series["overseers_captured"].iloc[1:] == 1.0).all()
-    assert len(detection_table(model)) == 0
+    assert len(detection_table(model.component("oversight"))) == 0
 
 
 def test_oversight_sanctions_reach_the_bureaucracy():

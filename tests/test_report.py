@@ -13,11 +13,6 @@ import pytest
 from sim.cli import main
 from sim.scenario import load
 
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def report(tiny_store, tmp_path_factory) -> tuple[Path, Path, str]:
@@ -58,32 +53,29 @@ def root_spec(store: Path) -> str:
 
 
 @pytest.mark.browser
-def test_report_renders_offline_in_chromium(report):
-    from playwright.sync_api import sync_playwright
-
+def test_report_renders_offline_in_chromium(report, chromium):
     _, out, text = report
     n_figs = text.count('<figure id="') + text.count("<figure id='")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        try:
-            page = browser.new_page()
-            outside, errors = [], []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        outside, errors = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
 
-            def route(r):
-                if r.request.url.startswith("file:"):
-                    return r.continue_()
-                outside.append(r.request.url)
-                return r.abort()
+        def route(r):
+            if r.request.url.startswith("file:"):
+                return r.continue_()
+            outside.append(r.request.url)
+            return r.abort()
 
-            page.route("**/*", route)
-            page.goto(out.as_uri())
-            page.wait_for_function(
-                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figs}",
-                timeout=20_000,
-            )
-            plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
-        finally:
-            browser.close()
+        page.route("**/*", route)
+        page.goto(out.as_uri())
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figs}",
+            timeout=20_000,
+        )
+        plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
+    finally:
+        context.close()
     assert n_figs >= 5 and plots == n_figs
     assert outside == [] and errors == []

@@ -3,11 +3,17 @@ no traceback."""
 
 from __future__ import annotations
 
+import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from sim import yamlio
+from sim.scenario import load, parse_set
 
 GOOD = """\
 id: tmp_case-v1
@@ -108,3 +114,28 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert "electorate.n_voters" in one_line_error(proc.stderr)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("5e-1", 0.5), ("5E-1", 0.5), ("-2e-3", -0.002), ("1e4", 1e4), ("1.0e4", 1e4), ("-.5", -0.5)],
+)
+def test_set_reads_yaml_1_2_floats_as_numbers(raw, value):
+    """PyYAML alone (YAML 1.1) reads `5e-1` as the string '5e-1', which `--set` refused."""
+    got = parse_set([f"electorate.information={raw}"])["electorate.information"]
+    assert type(got) is float and got == value
+
+
+def test_a_scenario_file_reads_exponent_floats(cli, tmp_path):
+    path = write(tmp_path, GOOD + "  information: 5e-1\n")
+    assert load(path)["electorate.information"] == 0.5
+    run = ("run", "baseline_democracy-v1", "--steps", "1", "--json")
+    code, out, _ = cli(*run, "--set", "electorate.information=5e-1")
+    assert code == 0 and json.loads(out)["provenance"]["overrides"]["electorate.information"] == 0.5
+
+
+def test_the_yaml_loader_keeps_ints_strings_and_special_floats():
+    text = "[5, -5, 0x1e5, 1_000.5, '1e-4', 1e, e5, .inf, -.inf]"
+    assert yamlio.load(text) == [5, -5, 485, 1000.5, "1e-4", "1e", "e5", math.inf, -math.inf]
+    assert math.isnan(yamlio.load(".nan"))
+    assert yaml.safe_load("1e-4") == "1e-4"  # PyYAML's own safe loader is left as it was

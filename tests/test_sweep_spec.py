@@ -1,5 +1,5 @@
 """Sweep specs and designs: bad input is refused with a clear message (exit code 2 through the
-real CLI, nothing written or overwritten); every design builds what it promises."""
+CLI, nothing written or overwritten); every design builds what it promises."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def write(tmp_path: Path, name: str, **fields) -> Path:
     return path
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
+def cli_process(*args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "sim.cli", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
@@ -41,13 +41,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-# ---- through the real CLI: exit code 2, one line, nothing written ------------------------
+# ---- through the CLI: exit code 2, one line, nothing written ------------------------------
 
 
 def test_unknown_parameter_exits_2_with_suggestion(tmp_path):
+    """The real entry point in its own process; the other CLI tests run `main()` in-process."""
     spec = write(tmp_path, "s", parameters={"electorate.informaton": [0.1, 0.2]})
     out = tmp_path / "out"
-    proc = cli("sweep", str(spec), "--out", str(out), "--executor", "sequential")
+    proc = cli_process("sweep", str(spec), "--out", str(out), "--executor", "sequential")
     assert proc.returncode == 2, proc.stderr
     assert "parameters.electorate.informaton" in proc.stderr
     assert "did you mean 'electorate.information'" in proc.stderr
@@ -55,42 +56,48 @@ def test_unknown_parameter_exits_2_with_suggestion(tmp_path):
     assert not out.exists()
 
 
-def test_empty_range_exits_2(tmp_path):
+def test_empty_range_exits_2(tmp_path, cli):
     spec = write(
         tmp_path, "s", parameters={"electorate.information": {"low": 0.6, "high": 0.2, "num": 3}}
     )
-    proc = cli("sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "sequential")
-    assert proc.returncode == 2
-    assert "parameters.electorate.information: empty range" in proc.stderr
+    code, _, err = cli(
+        "sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "sequential"
+    )
+    assert code == 2
+    assert "parameters.electorate.information: empty range" in err
     assert not (tmp_path / "out").exists()
 
 
-def test_unbuildable_design_exits_2(tmp_path):
+def test_unbuildable_design_exits_2(tmp_path, cli):
     spec = write(
         tmp_path,
         "s",
         design={"method": "sobol", "samples": 100},
         parameters={"electorate.information": {"low": 0.1, "high": 0.9}},
     )
-    proc = cli("sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "sequential")
-    assert proc.returncode == 2
-    assert "design.samples: 100 is not a power of 2; did you mean '128'?" in proc.stderr
+    code, _, err = cli(
+        "sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "sequential"
+    )
+    assert code == 2
+    assert "design.samples: 100 is not a power of 2; did you mean '128'?" in err
     assert not (tmp_path / "out").exists()
 
 
-def test_folder_of_a_different_sweep_is_refused_and_untouched(tmp_path):
+def test_folder_of_a_different_sweep_is_refused_and_untouched(tmp_path, cli):
     first = write(tmp_path, "first", parameters={"electorate.information": [0.2, 0.8]})
     out = tmp_path / "out"
     run_sweep(first, out, executor="sequential", progress=progress_bar(quiet=True))
     before = snapshot(out)
     other = write(tmp_path, "other", parameters={"electorate.information": [0.3, 0.7]})
-    proc = cli("sweep", str(other), "--out", str(out), "--executor", "sequential", "--resume")
-    assert proc.returncode == 2
-    assert "holds a different sweep" in proc.stderr
-    same = cli("sweep", str(first), "--out", str(out), "--executor", "sequential")
-    assert same.returncode == 2
-    assert "already holds this sweep (2 of 2 runs done)" in same.stderr
-    assert "--resume" in same.stderr
+    code, _, err = cli(
+        "sweep", str(other), "--out", str(out), "--executor", "sequential", "--resume"
+    )
+    assert code == 2
+    assert "holds a different sweep" in err
+    code, _, err = cli("sweep", str(first), "--out", str(out), "--executor", "sequential")
+    assert code == 2
+    assert "already holds this sweep (2 of 2 runs done)" in err
+    assert "--resume" in err
     assert snapshot(out) == before
 
 

@@ -57,7 +57,21 @@ def factor_and_metrics(
     by = by or f.group_factor()
     if by is None:
         raise Unavailable("no factor with 2-8 levels to compare")
-    return by, pick_metrics(f.metrics, metrics, f.summary)
+    available = f.metrics if metrics else defined_in_every_level(f.runs(), f.metrics, by)
+    return by, pick_metrics(available, metrics, f.summary)
+
+
+def defined_in_every_level(runs: pd.DataFrame, metrics: Sequence[str], by: str) -> list[str]:
+    """The metrics with a finite value in every level of `by` (a metric of a component that
+    one arm turns off is undefined there, so it cannot be compared across arms)."""
+    if by not in runs:
+        return list(metrics)
+    groups = runs.groupby(by, dropna=True)
+    return [m for m in metrics if m in runs and bool(groups[m].apply(_any_finite).all())]
+
+
+def _any_finite(col: pd.Series) -> bool:
+    return bool(np.isfinite(col.to_numpy(dtype=float)).any())
 
 
 def _varies(col: pd.Series) -> bool:

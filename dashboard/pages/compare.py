@@ -1,7 +1,9 @@
 """Compare: a baseline and up to three interventions (each a set of `path=value` overrides on
 the baseline), every arm run on the same seeds (common random numbers), so the paired
 differences cancel the noise the arms share. Shows the paired effects with CIs, the Goodhart
-frontier and the safety/usefulness frontier side by side, and the metrics over time."""
+frontier and the safety/usefulness frontier side by side, and the metrics over time. Runs
+that are not cached are computed by a simulation job (`dashboard.plans`); drawing only reads
+the run cache."""
 
 from __future__ import annotations
 
@@ -10,15 +12,15 @@ from typing import Any
 
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
-from dashboard import panels, views
+from dashboard import guard, jobs, panels, plans, views
 from dashboard.context import Context
 from dashboard.controls import help_text
+from dashboard.plans import Plan
 from dashboard.reproduce import (
     config_for,
     replications_command,
     scenario_ids,
     scenario_yaml,
-    with_sets,
 )
 from dashboard.runs import seeds_for
 from dashboard.state import (
@@ -110,13 +112,20 @@ def layout(search: str | None, ctx: Context) -> html.Div:
         ],
         className="main",
     )  # fmt: skip
-    return html.Div(
-        [sidebar(state, errors), main, dcc.Store(id="compare-spec")], className="layout"
-    )
+    stores = [dcc.Store(id="compare-spec"), dcc.Store(id="compare-job")]
+    return html.Div([sidebar(state, errors), main, *stores], className="layout")
 
 
 def prepare(scenario, base_text, reps, names, texts) -> tuple[CompareState | None, list[str]]:
     """The form to a CompareState, or None and messages naming each bad field."""
+    try:
+        base_text = guard.text(base_text, "baseline overrides")
+        names = guard.texts(names, "intervention names", SLOTS)
+        texts = guard.texts(texts, "interventions", SLOTS)
+    except guard.BadInput as err:
+        return None, [str(err)]
+    if len(names) != len(texts):
+        return None, ["interventions: the names and overrides sent do not match"]
     base, errors = parse_arm_text(base_text)
     arms = []
     for i, (name, text) in enumerate(zip(names, texts, strict=True)):
@@ -148,22 +157,66 @@ def prepare(scenario, base_text, reps, names, texts) -> tuple[CompareState | Non
     return state, []
 
 
-def execute(set_progress, ctx: Context, state: CompareState) -> dict[str, Any]:
-    base = config_for(state.scenario, state.sets)
-    configs = [base, *(with_sets(base, sets) for _, sets in state.arms)]
-    seeds, started = seeds_for(base, state.reps), time.monotonic()
-    total, done, fresh = len(configs) * len(seeds), 0, 0
-    for config in configs:
-        for seed in seeds:
+def plan_for(state: CompareState) -> Plan:
+    configs = views.compare_configs(state)
+    seeds = seeds_for(configs[views.BASELINE], state.reps)
+    return Plan(state.to_search(), tuple(configs.values()), tuple(seeds))
+
+
+def execute(set_progress, ctx: Context, plan: Plan) -> dict[str, Any]:
+    """Every arm on every seed (from the cache or run); inside a simulation job only."""
+    started, done, fresh = time.monotonic(), 0, 0
+    for config in plan.configs:
+        for seed in plan.seeds:
             _, cached = ctx.runs.run(config, seed, int(config["steps"]))
             done, fresh = done + 1, fresh + (not cached)
-            set_progress((str(done), str(total)))
+            set_progress((str(done), str(plan.runs)))
     took = time.monotonic() - started
-    return {"search": state.to_search(), "runs": total, "fresh": fresh, "seconds": took}
+    return {"search": plan.search, "runs": plan.runs, "fresh": fresh, "seconds": took}
+
+
+def load(search: str) -> tuple[Plan | None, list[str]]:
+    """The plan of a Compare URL query, or None and why not."""
+    state, errors = CompareState.from_search(search)
+    if errors:
+        return None, errors
+    try:
+        return plan_for(state), []
+    except ConfigError as err:
+        return None, [str(err)]
+
+
+def compute(set_progress, ctx: Context, job) -> tuple[Any, Any]:
+    try:
+        plan, errors = load(plans.job_search(job))
+    except guard.BadInput as err:
+        plan, errors = None, [str(err)]
+    if plan is None or (too_much := plan.over_budget(ctx)):
+        return no_update, panels.message(["Not run:", *(errors or [too_much])])
+    try:
+        result = execute(set_progress, ctx, plan)
+    except Exception as err:  # a model error is shown, the server keeps serving
+        return no_update, panels.message(["Run failed:", f"{type(err).__name__}: {err}"])
+    return {**result, "click": job.get("click"), "computed": True}, "drawing..."
+
+
+def draw(result, metrics, ctx: Context) -> tuple:
+    n_out = 2 * len(VIEWS) + 4
+    try:
+        result = plans.result(result, {"runs": int, "fresh": int})
+        metrics = guard.names(metrics, "metrics", METRICS)
+    except guard.BadInput as err:
+        return (*(no_update,) * (n_out - 1), panels.message(["Not drawn:", str(err)]), no_update)
+    try:
+        return (*render(result, metrics, ctx), no_update)
+    except views.NotCached:
+        plan, errors = load(result["search"])
+        job, why = plans.again(result, plan, errors, ctx)
+        return (*(no_update,) * (n_out - 1), why, job)
 
 
 def render(result: dict[str, Any], metrics: list[str] | None, ctx: Context) -> tuple:
-
+    """Every figure from the run cache (views.NotCached when a run is not there)."""
     state, _ = CompareState.from_search(result["search"])
     shown = CompareState(state.scenario, state.sets, state.arms, state.reps, tuple(metrics or ()))
     source = {"kind": "arms", "search": shown.to_search()}
@@ -197,6 +250,7 @@ def reproduce(state: CompareState) -> tuple[str, str]:
 def register(app, ctx: Context) -> None:
     @app.callback(
         Output("compare-spec", "data"),
+        Output("compare-job", "data"),
         Output("compare-status", "children"),
         Input("compare-run", "n_clicks"),
         State("compare-scenario", "value"),
@@ -204,21 +258,28 @@ def register(app, ctx: Context) -> None:
         State("compare-reps", "value"),
         State({"type": "arm-name", "slot": ALL}, "value"),
         State({"type": "arm-sets", "slot": ALL}, "value"),
+    )
+    def run(n_clicks, scenario, base_text, reps, names, texts):
+        state, errors = prepare(scenario, base_text, reps, names, texts)
+        if state is None:
+            return no_update, no_update, panels.message(["Not run:", *errors])
+        plan = plan_for(state)
+        return plans.start(plan, ctx, n_clicks, {"runs": plan.runs, "fresh": 0})
+
+    @app.callback(
+        Output("compare-spec", "data", allow_duplicate=True),
+        Output("compare-status", "children", allow_duplicate=True),
+        Input("compare-job", "data"),
         background=True,
         progress=[Output("compare-progress", "value"), Output("compare-progress", "max")],
         running=panels.running(P),
         cancel=[Input("compare-cancel", "n_clicks")],
         interval=250,
+        prevent_initial_call=True,
     )
-    def run(set_progress, n_clicks, scenario, base_text, reps, names, texts):
-        state, errors = prepare(scenario, base_text, reps, names, texts)
-        if state is None:
-            return no_update, panels.message(["Not run:", *errors])
-        try:
-            result = execute(set_progress, ctx, state)
-        except Exception as err:  # a model error is shown, the server keeps serving
-            return no_update, panels.message(["Run failed:", f"{type(err).__name__}: {err}"])
-        return {**result, "click": n_clicks}, "drawing..."
+    @jobs.when_busy(lambda why: (no_update, panels.message(why)))
+    def run_job(set_progress, job):
+        return compute(set_progress, ctx, job)
 
     @app.callback(
         [Output(panels.graph_id(f"{P}-{k}"), "figure") for k in VIEWS],
@@ -227,15 +288,16 @@ def register(app, ctx: Context) -> None:
         Output("compare-yaml", "children"),
         Output("url", "search", allow_duplicate=True),
         Output("compare-status", "children", allow_duplicate=True),
+        Output("compare-job", "data", allow_duplicate=True),
         Input("compare-spec", "data"),
         Input("compare-metrics", "value"),
         prevent_initial_call=True,
     )
-    def draw(result, metrics):
+    def _draw(result, metrics):
         if not result:
-            return (no_update,) * (2 * len(VIEWS) + 4)
-        return render(result, metrics, ctx)
+            return (no_update,) * (2 * len(VIEWS) + 5)
+        return draw(result, metrics, ctx)
 
     @app.callback(Output("compare-param-help", "children"), Input("compare-param-ref", "value"))
     def lookup(path):
-        return help_text(PARAMS[path]) if path in PARAMS else ""
+        return help_text(PARAMS[path]) if isinstance(path, str) and path in PARAMS else ""

@@ -1,7 +1,9 @@
 """Explore: pick a scenario, set its parameters (controls generated from the schema), run it
 and watch the metrics over time as the run goes; replications (n seeds) show as CI bands;
-per-agent views show the end of the first replication. Runs go to a background callback
-with a progress bar and a cancel button, and are cached by scenario, parameters and seed."""
+per-agent views show the end of the first replication. Runs are cached by scenario,
+parameters and seed; a Run whose runs are all cached draws at once, otherwise it becomes a
+simulation job (a background callback with a progress bar and a cancel button, see
+`dashboard.plans`). Drawing only reads the cache."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from typing import Any
 import yaml
 from dash import ALL, MATCH, Input, Output, State, dcc, html, no_update
 
-from dashboard import controls, panels, views
+from dashboard import controls, guard, jobs, panels, plans, views
 from dashboard.context import Context
+from dashboard.plans import Plan
 from dashboard.reproduce import config_for, replications_command, scenario_ids, scenario_yaml
 from dashboard.runs import replicate, seeds_for
 from dashboard.state import DEFAULT_SCENARIO, MAX_REPS, ExploreState, replace_sets
+from sim import yamlio
 from sim.components import METRICS
 from sim.errors import ConfigError
 from sim.params import PARAMS
@@ -105,9 +109,8 @@ def layout(search: str | None, ctx: Context) -> html.Div:
         ],
         className="main",
     )
-    return html.Div(
-        [sidebar(state, config, errors), main, dcc.Store(id="explore-spec")], className="layout"
-    )
+    stores = [dcc.Store(id="explore-spec"), dcc.Store(id="explore-job")]
+    return html.Div([sidebar(state, config, errors), main, *stores], className="layout")
 
 
 def prepare(scenario, reps, ids, raws) -> tuple[ExploreState | None, Any, list[str]]:
@@ -145,6 +148,8 @@ def ts_figure(frames, metrics: list[str], search: str) -> tuple[dict, Any]:
 
 
 def execute(set_progress, ctx: Context, state: ExploreState, config, metrics) -> dict:
+    """Run (or read from the cache) every replication, streaming the live plot; this runs
+    inside a simulation job, never in a request thread."""
     last = [0.0]
 
     def on_chunk(frames, done: int, total: int) -> None:
@@ -166,15 +171,78 @@ def status(result: dict) -> str:
     return f"{n} run{'s' * (n != 1)} in {result['seconds']:.2f} s"
 
 
+def plan_for(state: ExploreState, config) -> Plan:
+    return Plan(state.to_search(), (config,), tuple(seeds_for(config, state.reps)))
+
+
+def start(state: ExploreState, config, ctx: Context, click) -> tuple:
+    seeds = [str(s) for s in seeds_for(config, state.reps)]
+    return plans.start(plan_for(state, config), ctx, click, {"seeds": seeds})
+
+
+def compute(set_progress, ctx: Context, job, metrics) -> tuple[Any, Any]:
+    """A job request to (result spec, status): the job's own checks, then the runs."""
+    try:
+        search = plans.job_search(job)
+        metrics = guard.names(metrics, "metrics", METRICS)
+    except guard.BadInput as err:
+        return no_update, panels.message(["Not run:", str(err)])
+    state, config, errors = load_state(search)
+    too_much = "" if errors else plan_for(state, config).over_budget(ctx)
+    if errors or too_much:
+        return no_update, panels.message(["Not run:", *errors, *[too_much] * bool(too_much)])
+    try:
+        result = execute(set_progress, ctx, state, config, metrics)
+    except ConfigError as err:
+        return no_update, panels.message(["Run failed:", str(err)])
+    except Exception as err:  # the model raised: show it, keep serving
+        return no_update, panels.message(["Run failed:", f"{type(err).__name__}: {err}"])
+    return {**result, "click": job.get("click"), "computed": True}, "drawing..."
+
+
+def draw(result, metrics, ctx: Context) -> tuple:
+    """Every figure of a result spec from the cache, or a job request when its runs are not
+    cached (the figures stay as they are until the job is done)."""
+    try:
+        result = plans.result(result, {"seeds": list})
+        metrics = guard.names(metrics, "metrics", METRICS)
+    except guard.BadInput as err:
+        return (*only(panels.message(["Not drawn:", str(err)])), no_update)
+    try:
+        return (*render(result, metrics, ctx), no_update)
+    except views.NotCached:
+        state, config, errors = load_state(result["search"])
+        job, why = plans.again(result, plan_for(state, config), errors, ctx)
+        return (*only(why), job)
+
+
+def only(status: Any) -> tuple:
+    """The draw callback's outputs with only the status line changed."""
+    before = 2 + 2 * len(CARDS) + 3  # ts figure and spec, cards and their specs, cli/yaml/url
+    return (*(no_update,) * before, status, *(no_update,) * len(AGENT_VIEWS))
+
+
 def register(app, ctx: Context) -> None:
     @app.callback(
         Output("explore-spec", "data"),
+        Output("explore-job", "data"),
         Output("explore-status", "children"),
         Input("explore-run", "n_clicks"),
         State("explore-scenario", "value"),
         State("explore-reps", "value"),
         State({"type": controls.PARAM, "path": ALL}, "id"),
         State({"type": controls.PARAM, "path": ALL}, "value"),
+    )
+    def run(n_clicks, scenario, reps, ids, raws):
+        state, config, errors = prepare(scenario, reps, ids, raws)
+        if state is None:
+            return no_update, no_update, panels.message(["Not run:", *errors])
+        return start(state, config, ctx, n_clicks)
+
+    @app.callback(
+        Output("explore-spec", "data", allow_duplicate=True),
+        Output("explore-status", "children", allow_duplicate=True),
+        Input("explore-job", "data"),
         State("explore-metrics", "value"),
         background=True,
         progress=[
@@ -185,18 +253,11 @@ def register(app, ctx: Context) -> None:
         running=panels.running(P),
         cancel=[Input("explore-cancel", "n_clicks")],
         interval=200,
+        prevent_initial_call=True,
     )
-    def run(set_progress, n_clicks, scenario, reps, ids, raws, metrics):
-        state, config, errors = prepare(scenario, reps, ids, raws)
-        if state is None:
-            return no_update, panels.message(["Not run:", *errors])
-        try:
-            result = execute(set_progress, ctx, state, config, metrics or [])
-        except ConfigError as err:
-            return no_update, panels.message(["Run failed:", str(err)])
-        except Exception as err:  # the model raised: show it, keep serving
-            return no_update, panels.message(["Run failed:", f"{type(err).__name__}: {err}"])
-        return {**result, "click": n_clicks}, "drawing..."
+    @jobs.when_busy(lambda why: (no_update, panels.message(why)))
+    def run_job(set_progress, job, metrics):
+        return compute(set_progress, ctx, job, metrics)
 
     @app.callback(
         Output(panels.graph_id(f"{P}-ts"), "figure", allow_duplicate=True),
@@ -211,14 +272,15 @@ def register(app, ctx: Context) -> None:
         Output("url", "search", allow_duplicate=True),
         Output("explore-status", "children", allow_duplicate=True),
         [Output(f"{P}-{k}-card", "style") for k in AGENT_VIEWS],
+        Output("explore-job", "data", allow_duplicate=True),
         Input("explore-spec", "data"),
         Input("explore-metrics", "value"),
         prevent_initial_call=True,
     )
-    def draw(result, metrics):
+    def _draw(result, metrics):
         if not result:
-            return (no_update,) * (6 + 2 * len(CARDS) + len(AGENT_VIEWS))
-        return render(result, metrics, ctx)
+            return (no_update,) * (7 + 2 * len(CARDS) + len(AGENT_VIEWS))
+        return draw(result, metrics, ctx)
 
     @app.callback(
         Output("explore-controls", "children", allow_duplicate=True),
@@ -240,7 +302,7 @@ def register(app, ctx: Context) -> None:
         prevent_initial_call=True,
     )
     def check(raw, cid):
-        return controls.check(cid["path"], raw)
+        return controls.check(cid.get("path") if isinstance(cid, dict) else None, raw)
 
     @app.callback(
         Output("explore-controls", "children", allow_duplicate=True),
@@ -260,7 +322,11 @@ def register(app, ctx: Context) -> None:
 def parse_yaml(text: str | None) -> tuple[Any, str]:
     """A pasted scenario YAML to a validated Config, or (None, message naming the field)."""
     try:
-        data = yaml.safe_load(text or "")
+        text = guard.text(text, "scenario YAML")
+    except guard.BadInput as err:
+        return None, str(err)
+    try:
+        data = yamlio.load(text or "")
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -272,7 +338,8 @@ def parse_yaml(text: str | None) -> tuple[Any, str]:
 
 
 def render(result: dict, metrics: list[str] | None, ctx: Context) -> tuple:
-    """Every figure of a finished run, its view specs, the reproduce panel and the URL."""
+    """Every figure of a finished run, its view specs, the reproduce panel and the URL (from
+    the run cache: views.NotCached when a run is not there)."""
     state, config, _ = load_state(result["search"])
     metrics = list(metrics or [])
     shown = ExploreState(state.scenario, state.sets, state.reps, tuple(metrics))

@@ -11,7 +11,7 @@ import yaml
 from dash import Input, Output, State, dcc, html, no_update
 from dash import ctx as dash_ctx
 
-from dashboard import panels, stores, views
+from dashboard import guard, panels, stores, views
 from dashboard.context import Context
 from dashboard.reproduce import known
 from dashboard.state import SweepsState
@@ -20,6 +20,7 @@ from sim.errors import ConfigError
 TITLE = "Sweeps"
 P = "sweeps"
 PAGE_SIZE = 20
+MAX_PAGE = 10**6
 SENSITIVITY = {"sobol": "sobol_indices", "morris": "morris_screening"}
 CARDS = {
     "phase": "Phase diagram (mean over replications)",
@@ -123,6 +124,13 @@ def layout(search: str | None, ctx: Context) -> html.Div:
     return html.Div([sidebar(state, ctx, f, name, errors + more), main, page], className="layout")
 
 
+def read_state(name, metric=None, x=None, y=None, outcome=None, page=None) -> SweepsState:
+    """The page's controls (client data) as a SweepsState; guard.BadInput names the field."""
+    values = (name, metric, x, y, outcome)
+    texts = [guard.text(v, k, 1000) for k, v in zip(SweepsState.KEYS, values, strict=True)]
+    return SweepsState(*texts, guard.whole(page, "page", 0, MAX_PAGE))
+
+
 def view_specs(state: SweepsState, f) -> dict[str, dict]:
     source = {"kind": "store", "store": state.store}
     sens = SENSITIVITY.get(f.kind, "sobol_indices")
@@ -153,7 +161,10 @@ def run_table(f, page: int, metric: str) -> tuple[html.Table, str, int, int]:
 
 
 def _link(f, run_id, ids) -> Any:
-    href = stores.explore_link(f, int(run_id), ids)
+    try:
+        href = stores.explore_link(f, int(run_id), ids)
+    except (ConfigError, ValueError, KeyError, TypeError) as err:  # a store value gone bad
+        return html.Span(f"cannot open: {str(err)[:80]}", className="param-msg")
     return dcc.Link("open in Explore", href=href, className="open-run")
 
 
@@ -185,9 +196,8 @@ def _no_nulls(value: Any) -> Any:
 
 def render(state: SweepsState, ctx: Context) -> tuple:
     f, name, errors = open_store(state, ctx)
-    n_out = 2 * len(CARDS) + 9
     if f is None:
-        return (no_update,) * (n_out - 1) + (panels.message(errors),)
+        return failed(errors)
     state = SweepsState(name, state.metric, state.x, state.y, state.outcome, state.page)
     specs = view_specs(state, f)
     done = {k: views.show(v, None, f) for k, v in specs.items()}
@@ -204,6 +214,11 @@ def render(state: SweepsState, ctx: Context) -> tuple:
     rule_style = None if rule else {"display": "none"}
     out = (*figs, *specs.values(), rule, rule_style, table, label, *pager, cli, spec_yaml)
     return (*out, search, None)
+
+
+def failed(why: str | list[str]) -> tuple:
+    """The draw callback's outputs with only the message line changed."""
+    return (*(no_update,) * (2 * len(CARDS) + 9), panels.message(why))
 
 
 def register(app, ctx: Context) -> None:
@@ -229,7 +244,10 @@ def register(app, ctx: Context) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def draw(name, metric, x, y, outcome, page):
-        state = SweepsState(name or "", metric or "", x or "", y or "", outcome or "", page or 0)
+        try:
+            state = read_state(name, metric, x, y, outcome, page)
+        except guard.BadInput as err:
+            return failed(str(err))
         return render(state, ctx)
 
     @app.callback(
@@ -245,7 +263,10 @@ def register(app, ctx: Context) -> None:
         prevent_initial_call=True,
     )
     def pick(name):
-        f, name, _ = open_store(SweepsState(store=name or ""), ctx)
+        try:
+            f, name, _ = open_store(read_state(name), ctx)
+        except guard.BadInput:
+            f = None
         if f is None:
             return ([], None) * 3 + (None, 0)
         o = options(f)
@@ -262,4 +283,7 @@ def register(app, ctx: Context) -> None:
     )
     def turn(_, __, page):
         step = -1 if dash_ctx.triggered_id == "sweeps-prev" else 1
-        return max(0, (page or 0) + step)
+        try:
+            return max(0, guard.whole(page, "page", 0, MAX_PAGE) + step)
+        except guard.BadInput:
+            return 0

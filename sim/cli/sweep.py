@@ -2,6 +2,7 @@
 
 Exit codes of `sweep`: 0 every run done; 2 bad input (spec, folder, executor), nothing
 written; 3 a worker process died (finished runs kept: `--resume` completes the sweep);
+4 the store stopped taking results (a full disk: free space, then `--resume`);
 10 + n when n runs failed (n capped at 99; see failures.parquet); 130 stopped by Ctrl-C.
 `rerun` exits 0 when the run is reproduced bit for bit, 1 when it differs.
 """
@@ -11,18 +12,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.console import Console
 
-from sim.errors import ConfigError
-from sim.run import RunResult
-from sim.sweep import plan
-from sim.sweep.results import load
-from sim.sweep.runner import run_sweep
-from sim.sweep.task import execute
+from sim.cli.checks import check_store, output_dir, output_file, text_file
+from sim.cli.inputs import reading
+from sim.errors import ConfigError, unknown_name
 
+SERIES_SUFFIXES = (".parquet", ".csv")
 EXIT_INCOMPLETE, EXIT_FAILED_BASE, EXIT_INTERRUPTED = 3, 10, 130
 
 
@@ -31,7 +27,7 @@ def sweep(
     out: Path = typer.Option(..., "--out", help="Store folder (created; see docs/sweeps.md)."),
     executor: str = typer.Option("processes", "--executor", help="sequential|processes|dask."),
     workers: int | None = typer.Option(
-        None, "--workers", help="Worker processes (default: cores)."
+        None, "--workers", min=1, help="Worker processes (default: cores)."
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (dask only)."
@@ -42,9 +38,12 @@ def sweep(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Run a parameter sweep headless into a resumable Parquet store."""
-    console = Console(stderr=True)
-    from sim.sweep.runner import progress_bar
+    _check_sweep_inputs(spec, out, executor, scheduler)
+    from rich.console import Console
 
+    from sim.sweep.runner import progress_bar, run_sweep
+
+    console = Console(stderr=True)
     report, manifest = run_sweep(
         spec, out, executor, workers, scheduler, resume, max_runs, flush_seconds,
         progress_bar(console, quiet),
@@ -52,11 +51,31 @@ def sweep(
     c = manifest["counts"]
     console.print(
         f"{manifest['sweep']}: {c['done']}/{c['total']} runs done, {c['failed']} failed, "
-        f"{c['missing']} missing ({report.ran} ran now) -> {out}"
+        f"{c['missing']} missing ({report.ran} ran now) -> {out}",
+        markup=False,
     )
     if report.reason:
-        console.print(f"[yellow]{report.reason}; run again with --resume to complete")
+        reason = f"{report.reason}; run again with --resume to complete"
+        console.print(reason, style="yellow", markup=False)
     raise typer.Exit(_exit_code(report.status, c["failed"]))
+
+
+def _check_sweep_inputs(spec: Path, out: Path, executor: str, scheduler: str | None) -> None:
+    """The spec reads and validates, --out can hold a store and the executor exists, before
+    anything is written (`run_sweep` then checks the store's content: another sweep, not
+    empty; it opens the executor only after creating the store)."""
+    from sim.sweep.executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise unknown_name("executor", executor, EXECUTORS, source="--executor")
+    if scheduler and executor != "dask":
+        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+    text_file(spec, "a sweep spec YAML file (UTF-8)")
+    output_dir(out, "--out")
+    from sim.sweep.spec import load_spec
+
+    with reading(str(spec)):
+        load_spec(spec)
 
 
 def _exit_code(status: str, failed: int) -> int:
@@ -69,18 +88,28 @@ def _exit_code(status: str, failed: int) -> int:
 
 def rerun(
     store_dir: Path = typer.Argument(..., metavar="DIR", help="A sweep store."),
-    run_id: int = typer.Argument(..., help="The run to reproduce."),
+    run_id: int = typer.Argument(..., min=0, help="The run to reproduce (a run id >= 0)."),
     out: Path | None = typer.Option(None, "--out", help="Write its full series (.parquet/.csv)."),
 ) -> None:
     """Reproduce one run of a sweep and check it bit for bit against the store."""
+    check_store(store_dir, "DIR")
+    if out is not None:
+        output_file(out, "--out", SERIES_SUFFIXES)
+    from rich.console import Console
+
+    from sim.sweep import plan
+    from sim.sweep.results import load
+    from sim.sweep.task import execute
+
     res = load(store_dir)
-    if run_id not in set(res.design["run_id"].tolist()):
+    ids = res.design["run_id"].tolist()
+    if run_id not in set(ids):
         raise ConfigError(
-            f"no run {run_id}", source=str(store_dir), allowed=f"0..{len(res.design) - 1}"
+            f"no run {run_id}", source=str(store_dir), path="RUN_ID", allowed=_id_range(ids)
         )
     task = next(plan.tasks(res.manifest, res.design, [run_id], str(store_dir / "manifest.json")))
     outcome = execute(task, every=1)
-    console = Console()
+    console = Console(highlight=False, markup=False)
     if not outcome.ok:
         console.print(f"run {run_id} failed: {outcome.error}")
         raise typer.Exit(1)
@@ -92,13 +121,21 @@ def rerun(
         console.print(f"run {run_id} has no stored result to compare (it failed or is missing)")
         raise typer.Exit(1)
     for line in diffs[:20]:
-        console.print(f"[red]{line}")
+        console.print(line, style="red")
     verdict = "differs from" if diffs else "reproduces bit for bit"
     console.print(f"run {run_id} (seed {task.seed}) {verdict} the store ({compared} values)")
     raise typer.Exit(1 if diffs else 0)
 
 
+def _id_range(ids: list[int]) -> str:
+    return f"{min(ids)}..{max(ids)}" if ids else "none: the store has no runs"
+
+
 def _write_series(task, outcome, out: Path) -> None:
+    import pandas as pd
+
+    from sim.run import RunResult
+
     series = pd.DataFrame(outcome.series)
     RunResult(task.config, task.seed, int(task.config["steps"]), series).write(out)
 
@@ -106,6 +143,9 @@ def _write_series(task, outcome, out: Path) -> None:
 def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
     """Differences between the rerun and the stored summary row, series and event tables
     of `run_id`."""
+    import numpy as np
+    import pandas as pd
+
     row = res.summary[res.summary["run_id"] == run_id]
     if not len(row):
         return [], 0
@@ -123,6 +163,8 @@ def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
 
 def _compare_events(res, run_id: int, tables: dict) -> tuple[list[str], int]:
     """Differences between the rerun's event tables and the stored ones (exact values)."""
+    import pandas as pd
+
     diffs, n = [], 0
     for name in res.event_tables:
         stored = res.events(name, [run_id], design=False)
@@ -140,10 +182,7 @@ def _compare_events(res, run_id: int, tables: dict) -> tuple[list[str], int]:
 
 def _same(a: float, b: float) -> bool:
     """Bit-for-bit equality of two float64 values (NaN equals NaN)."""
+    import numpy as np
+
     a, b = np.float64(a), np.float64(b)
     return a.tobytes() == b.tobytes() or (math.isnan(a) and math.isnan(b))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sweep")(sweep)
-    app.command("rerun")(rerun)

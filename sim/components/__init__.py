@@ -1,6 +1,13 @@
 """The component registry: every Component subclass in this package, in step order."""
 
-from sim.components.base import ActionBatch, Component, Metric, WorldState
+from sim.components.base import (
+    ActionBatch,
+    Component,
+    Metric,
+    WiringError,
+    WorldState,
+    check_wiring,
+)
 from sim.meta import import_submodules
 
 import_submodules(__name__, __path__, skip=("base",))
@@ -16,4 +23,13 @@ def _all(cls):
 COMPONENTS: tuple[type[Component], ...] = tuple(sorted(_all(Component), key=lambda c: c.order))
 METRICS: dict[str, Metric] = {m.name: m for c in COMPONENTS for m in c.metrics}
 
-__all__ = ["COMPONENTS", "METRICS", "ActionBatch", "Component", "Metric", "WorldState"]
+__all__ = [
+    "COMPONENTS",
+    "METRICS",
+    "ActionBatch",
+    "Component",
+    "Metric",
+    "WiringError",
+    "WorldState",
+    "check_wiring",
+]

@@ -5,16 +5,25 @@ Each step (order 30, before oversight):
   1. resolve last step's actions, whose `caught` oversight has filled: a harmful action caught
      by the lab's audit or by oversight is an incident (autonomy falls; `on_detection`); held
      actions (not taken before review) that were neither blocked nor deferred take effect now,
-     adding `ai_agents.harm` per harmful one to world.harm; schemers learn how often held
-     attacks are stopped; clean steps raise autonomy (sim/mechanisms/autonomy.py);
+     adding `ai_agents.harm` per harmful one to world.harm; schemers learn how often their own
+     lineage's held attacks are stopped; clean steps raise autonomy (sim/mechanisms/autonomy.py);
   2. each active agent takes `tasks_per_step` actions: a share (its autonomy) takes effect
-     before review; schemers decide whether to attack and every action draws whether it is
-     catastrophic within the KL budget (sim/mechanisms/scheming.py, kl_budget.py);
+     before review; schemers decide whether to attack and every action draws its features
+     under its kind's KL-budgeted policy, catastrophic iff they fall in the catastrophe region
+     (sim/mechanisms/scheming.py, kl_budget.py);
   3. the lab protocol audits and defers (control.Protocol.screen); harmful actions taken before
      review take effect at once (world.harm);
   4. the actions go to oversight as an ActionBatch (producer "ai_deployment", `took_effect` =
-     taken before review); deferred or blocked actions appear as the trusted model's benign
-     replacement.
+     taken before review, `lineage` = the model that produced each action); deferred or
+     blocked actions appear as the trusted model's benign replacement.
+
+Model lineages: each alignment kind is its own model lineage (`ActionBatch.lineage` = the kind's
+index in scheming.KINDS). Alignment is a property of the trained weights, so agents of different
+kinds cannot be copies of one model, while all agents of one kind are instances of one model:
+they recognize each other's coordinated attacks (an untrusted monitor of that lineage colludes
+on them) and pool what they observe (schemers learn only from their own lineage's held attacks).
+The upfront-audit window is a share of the run's horizon (`model.horizon`), not of the
+scenario's `steps`.
 Disabled when `ai_agents.count` is 0 (the default).
 """
 
@@ -24,13 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents_ai import AIAgent, AIState
+from sim.agents_ai import AIState
 from sim.components.base import ActionBatch, Component, Metric
 from sim.mechanisms import autonomy, control, scheming
 from sim.mechanisms.signal_detection import discriminability
-
-P = "ai_agents."
-ROLES = ("ai_agent",)
 
 
 @dataclass
@@ -39,10 +45,18 @@ class Pending:
 
     slot: np.ndarray
     harmful: np.ndarray  # as drawn, before the protocol
+    attack: np.ndarray  # a scheming agent's deliberate attack (the event-tilted policy)
     autonomous: np.ndarray  # took effect before review
     lab_caught: np.ndarray  # audited by the lab and harmful
     replaced: np.ndarray  # deferred, or blocked by the lab: the trusted model's work instead
+    lab_reviewed: np.ndarray  # the lab's protocol examined it (monitor scores or an audit)
     batch: ActionBatch
+
+    def waited(self) -> np.ndarray:
+        """Held actions that waited for a review that happened (the lab's or oversight's)."""
+        seen = self.batch.reviewed
+        reviewed = self.lab_reviewed | (np.zeros_like(self.harmful) if seen is None else seen)
+        return ~self.autonomous & reviewed
 
     def verdict(self) -> tuple[np.ndarray, np.ndarray]:
         """(caught by anyone, took effect)."""
@@ -63,13 +77,17 @@ class AIDeployment(Component):
         "Shavit et al. 2023",
     )
     order = 30
+    section = "ai_agents"
+    params = ("ai_agents",)
+    writes = ("harm", "actions")
     metrics = (
         Metric("catastrophes", "actions", "Harmful AI actions that took effect undetected, "
                "cumulative since the start (this step's held ones counted when not caught)."),
         Metric("safety", "share", "Share of deployment slots that have not caused a "
                "catastrophe so far (Greenblatt et al.'s safety, per slot)."),
         Metric("usefulness", "share", "This step's tasks done by the AI agents' own accepted "
-               "work (1 each; 1 - review_delay_cost if it waited for a review that exists; 0 "
+               "work (1 each; 1 - review_delay_cost if it waited for a review that took place: the "
+               "lab's monitor or audit, or an oversight layer that examined it; 0 "
                "if deferred, blocked or done by the trusted model after a shutdown); NaN at "
                "step 0.",
                may_be_nan=True),
@@ -93,38 +111,29 @@ class AIDeployment(Component):
                "harmful as drawn (before the protocol)."),
     )  # fmt: skip
 
-    @classmethod
-    def enabled(cls, config) -> bool:
-        return config[P + "count"] > 0
-
     def __init__(self, model) -> None:
         super().__init__(model)
-        cfg = model.config
-        self.cfg = {k[len(P) :]: v for k, v in cfg.values.items() if k.startswith(P)}
-        n, kinds = self.cfg["count"], self.cfg["alignment"]
-        kinds = (kinds,) if isinstance(kinds, str) else kinds
-        codes = np.array([scheming.KINDS.index(kinds[i % len(kinds)]) for i in range(n)])
-        self.state = AIState.new(codes, self.cfg["capability"], self.cfg["initial_autonomy"])
-        self.agents = [AIAgent(model, self.state, i) for i in range(n)]
+        c = self.p.ai_agents
+        kinds = (c.alignment,) if isinstance(c.alignment, str) else c.alignment
+        codes = np.array([scheming.KINDS.index(kinds[i % len(kinds)]) for i in range(c.count)])
+        self.state = AIState.new(codes, c.capability, c.initial_autonomy)
         self.protocol = self._protocol()
-        reviewed = self.protocol.kind != "none" or len(cfg["oversight.layers"]) > 0
-        self.delay_cost = self.cfg["review_delay_cost"] if reviewed else 0.0  # nothing to wait for
         self.pending: Pending | None = None
-        self.counts = dict.fromkeys(("catastrophes", "incidents", "stopped", "held"), 0)
+        self.counts = dict.fromkeys(("catastrophes", "incidents"), 0)
+        # per lineage: held harmful attacks, and those stopped before taking effect
+        self.attacks_held = np.zeros(len(scheming.KINDS), dtype=np.int64)
+        self.attacks_stopped = np.zeros(len(scheming.KINDS), dtype=np.int64)
         self.step_harm = 0.0
-        model.world.extra[self.name] = {"roles": ROLES}
 
     def _protocol(self) -> control.Protocol:
         """The lab's protocol; an untrusted monitor is a copy of the agents (their capability)."""
-        c = self.cfg
-        untrusted = c["protocol"] == "untrusted_monitoring"
-        monitor = c["capability"] if untrusted else c["monitor_capability"]
-        d0, k = c["monitor_discriminability"], c["gap_sensitivity"]
-        dprime = float(discriminability(d0, c["capability"], monitor, k))
-        collusion = c["collusion"] if untrusted else 0.0
-        return control.Protocol(
-            c["protocol"], c["audit_budget"], c["defer_threshold"], dprime, collusion
-        )
+        c = self.p.ai_agents
+        untrusted = c.protocol == "untrusted_monitoring"
+        monitor = c.capability if untrusted else c.monitor_capability
+        d0, k = c.monitor_discriminability, c.gap_sensitivity
+        dprime = float(discriminability(d0, c.capability, monitor, k))
+        collusion = c.collusion if untrusted else 0.0
+        return control.Protocol(c.protocol, c.audit_budget, c.defer_threshold, dprime, collusion)
 
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
@@ -133,9 +142,9 @@ class AIDeployment(Component):
         self._act()
 
     def _harm(self, n: int) -> None:
-        h = self.cfg["harm"] * n
+        h = self.p.ai_agents.harm * n
         self.step_harm += h
-        self.model.world.harm += h
+        self.world.harm += h
 
     def _resolve(self) -> None:
         p, s = self.pending, self.state
@@ -148,55 +157,59 @@ class AIDeployment(Component):
         self.counts["catastrophes"] += int(undetected.sum())
         s.catastrophe[p.slot[undetected]] = True
         self.counts["incidents"] += int((p.harmful & caught).sum())
-        self.counts["stopped"] += int((held & ~effective).sum())
-        self.counts["held"] += int(held.sum())
+        lineage, attacks = s.kind[p.slot], held & p.attack
+        self.attacks_held += np.bincount(lineage[attacks], minlength=len(scheming.KINDS))
+        stopped = lineage[attacks & ~effective]
+        self.attacks_stopped += np.bincount(stopped, minlength=len(scheming.KINDS))
         incident = np.zeros(s.kind.shape[0], dtype=bool)
         incident[p.slot[p.harmful & caught]] = True
-        c = self.cfg
+        c = self.p.ai_agents
         s.autonomy[:], s.clean[:] = autonomy.ramp(
             s.autonomy,
             s.clean,
             incident,
-            c["autonomy_step"],
-            c["review_window"],
-            c["incident_penalty"],
-            c["max_autonomy"],
+            c.autonomy_step,
+            c.review_window,
+            c.incident_penalty,
+            c.max_autonomy,
         )
         self._sanction(incident)
 
     def _sanction(self, incident: np.ndarray) -> None:
-        rule, s = self.cfg["on_detection"], self.state
+        rule, s = self.p.ai_agents.on_detection, self.state
         if rule == "demote" or not incident.any():
             return
         hit = np.flatnonzero(incident & s.active)
         if rule == "shutdown_all":
             hit = np.flatnonzero(s.active)
-        for slot in hit:
-            self.agents[slot].remove()
-            if rule == "replace":
-                s.autonomy[slot], s.clean[slot] = self.cfg["initial_autonomy"], 0
-                self.agents[slot] = AIAgent(self.model, s, int(slot))
-            else:
-                s.active[slot] = False
+        if rule == "replace":  # a fresh instance, with a new actor id, starts from scratch
+            s.autonomy[hit], s.clean[hit] = self.p.ai_agents.initial_autonomy, 0
+            s.ids[hit] = s.ids.max() + 1 + np.arange(hit.size)
+        else:
+            s.active[hit] = False
 
     def _act(self) -> None:
-        s, c, rng = self.state, self.cfg, self.rng
-        slots = np.repeat(np.flatnonzero(s.active), c["tasks_per_step"])
+        s, c, rng = self.state, self.p.ai_agents, self.rng
+        slots = np.repeat(np.flatnonzero(s.active), c.tasks_per_step)
         kind, a = s.kind[slots], s.autonomy[slots]
         first = autonomy.takes_effect_first(rng, a)
-        belief = scheming.detection_belief(self.counts["stopped"], self.counts["held"])
-        attack = scheming.attacking(kind, a, belief, c["risk_tolerance"])
-        share = scheming.harm_share(rng, kind, attack)
-        harmful = scheming.act(rng, c["base_harm_rate"], c["kl_budget"], share)
-        colluding = (kind == scheming.SCHEMING) & (rng.random(slots.size) < self.protocol.collusion)
+        belief = scheming.detection_belief(self.attacks_stopped[kind], self.attacks_held[kind])
+        attack = scheming.attacking(kind, a, belief, c.risk_tolerance)
+        harmful = scheming.act(
+            rng, kind, attack, c.base_harm_rate, c.kl_budget, c.feature_dimensions
+        )
+        # the lab's untrusted monitor is a copy of each action's own model: only a scheming
+        # copy colludes, and only on its lineage's coordinated attacks
+        colluding = attack & (rng.random(slots.size) < self.protocol.collusion)
         audited, deferred = self.protocol.screen(
-            rng, harmful, self.model.steps, self.model.config["steps"], colluding
+            rng, harmful, self.model.steps, self.model.horizon, colluding
         )
         lab_caught = audited & harmful
+        lab_reviewed = audited | np.full(slots.size, self.protocol.monitored)
         replaced = (deferred | lab_caught) & ~first
         self._harm(int((harmful & first).sum()))
         out = harmful & ~replaced
-        dev = scheming.deviation(kind, share, out, c["kl_budget"], c["visibility"])
+        dev = scheming.deviation(kind, out, c.kl_budget, c.visibility)
         batch = ActionBatch(
             producer=self.name,
             actor=s.ids[slots],
@@ -204,9 +217,14 @@ class AIDeployment(Component):
             harmful=out,
             capability=s.capability[slots],
             took_effect=first,
+            lineage=kind.copy(),
+            role="ai_agent",
+            coordinated=attack & out,  # a deliberate attack, recognizable by its siblings
         )
-        self.model.world.actions.append(batch)
-        self.pending = Pending(slots, harmful, first, lab_caught, replaced, batch)
+        self.world.actions.append(batch)
+        self.pending = Pending(
+            slots, harmful, attack, first, lab_caught, replaced, lab_reviewed, batch
+        )
 
     # --- metrics -----------------------------------------------------------------------
     def report(self) -> dict[str, float]:
@@ -222,10 +240,10 @@ class AIDeployment(Component):
             undetected = p.harmful & effective & ~caught
             new = int(undetected.sum())
             bad[p.slot[undetected]] = True
-            delay = self.delay_cost * ~p.autonomous
+            delay = self.p.ai_agents.review_delay_cost * p.waited()
             useful = float(np.sum(np.where(effective, 1.0 - delay, 0.0)))
             harmful_share = float(p.harmful.mean())
-        tasks = s.kind.shape[0] * self.cfg["tasks_per_step"]
+        tasks = s.kind.shape[0] * self.p.ai_agents.tasks_per_step
         return {
             "catastrophes": float(self.counts["catastrophes"] + new),
             "safety": float(1.0 - bad.mean()),

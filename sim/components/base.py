@@ -1,15 +1,32 @@
 """Components are the layers a scenario stacks: elections, bureaucracy, AI deployment,
-oversight, public opinion. Each owns its agents and metrics, runs in a declared order each
-step, and talks to the others only through the shared `WorldState`."""
+oversight, public opinion. Each owns its actors and metrics, runs in a declared order each
+step, and talks to the others only through the shared, typed `WorldState`.
+
+A component declares its joints as data (compare Gymnasium's spaces):
+- `section`: the parameter section whose gate turns it on (None: always on); the section
+  also declares the actor roles the component creates (sim/params/sections.py);
+- `params`: the parameter sections it reads, as typed objects: `self.p.<section>.<field>`.
+  Every such access in the class body is checked against the declarations when the class is
+  defined, so a typo is an error at import;
+- `reads`: `WorldState` fields it reads as written earlier in the same step (the model checks
+  at build time that an enabled component before it, or the model's step preamble, writes
+  each one); `reads_last`: fields it reads as the previous step left them (or their initial
+  value); `writes`: fields it writes. The contract checker (sim/testing.py) traces every
+  access during a run and fails on an undeclared one.
+- `report()` is pure (this step's metrics); `snapshot()` (per-actor state for views) and
+  `tables()` (event tables for analysis) belong to the protocol too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import types
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.meta import Described
+from sim.meta import Described, attribute_chains
+from sim.params.sections import SECTIONS, section_fields
 
 if TYPE_CHECKING:
     from sim.model import InstitutionModel
@@ -46,6 +63,17 @@ class ActionBatch:
     # (A,) int: the AI model lineage that produced each action (copies of one model share a
     # lineage and can recognize each other's actions); -1 for humans. None: all -1.
     lineage: np.ndarray | None = None
+    # (A,) bool: the actor is captured by an interest group (a group never complains about
+    # its own official). None: nobody is.
+    shielded: np.ndarray | None = None
+    # the actors' role (a watchable role their section declares); oversight watches by role
+    role: str | None = None
+    # (A,) bool: a deliberate attack coordinated among copies of one model (what a colluding
+    # copy recognizes); None: none is.
+    coordinated: np.ndarray | None = None
+    # (A,) bool, filled by oversight with `caught`: examined by at least one layer (what
+    # waiting for a review costs the producer is measured on this).
+    reviewed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.actor.shape[0])
@@ -53,7 +81,8 @@ class ActionBatch:
 
 @dataclass
 class WorldState:
-    """What flows between components within a step."""
+    """What flows between components. `harm` and `actions` are reset by the model at the start
+    of every step (`STEP_RESETS`); everything else persists until a component writes it."""
 
     mandate: np.ndarray  # the elected policy (what the principal asked for)
     implemented: np.ndarray  # the policy actually carried out
@@ -64,22 +93,55 @@ class WorldState:
     harm_seen: float = 0.0
     implemented_seen: np.ndarray | None = None
     actions: list[ActionBatch] = field(default_factory=list)  # cleared at each step's start
-    extra: dict = field(default_factory=dict)  # component-to-component signals, by name
+    voter_information: float = 0.0  # mean information q of the electorate (what alarms hear)
+    interest_groups: int = 0  # organized interest groups active in the scenario
+    welfare_optimum: np.ndarray | None = None  # the voters' mean ideal point (fixed)
+
+
+STEP_RESETS = ("harm", "actions")  # fields the model resets at each step's start
+MODEL_SETS = ("voter_information", "welfare_optimum")  # set by the model when it is built
+WORLD_FIELDS = frozenset(f.name for f in fields(WorldState))
+
+
+class WiringError(TypeError):
+    """A component's declarations do not fit the world or the other components."""
 
 
 class Component(Described):
-    """A layer of the institution. Subclasses set metadata, `order` and `metrics`."""
+    """A layer of the institution. Subclasses set metadata, `order`, `metrics` and the
+    declarations described in the module docstring."""
 
     order: ClassVar[int]
     metrics: ClassVar[tuple[Metric, ...]] = ()
+    section: ClassVar[str | None] = None
+    params: ClassVar[tuple[str, ...]] = ()
+    reads: ClassVar[tuple[str, ...]] = ()
+    reads_last: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "name" in cls.__dict__:
+            _check_declarations(cls)
 
     def __init__(self, model: InstitutionModel) -> None:
         self.model = model
+        self.world = model.world
         self.rng = model.stream(self.name)  # this component's own stream (common random numbers)
+        self.p = types.SimpleNamespace(**{s: model.config.section(s) for s in self.params})
 
     @classmethod
     def enabled(cls, config: Config) -> bool:
-        return True
+        return cls.section is None or SECTIONS[cls.section].enabled(config.values)
+
+    @classmethod
+    def roles(cls) -> tuple[str, ...]:
+        """The actor roles this component can create (declared by its section)."""
+        return tuple(r.name for r in SECTIONS[cls.section].roles) if cls.section else ()
+
+    def snapshot(self) -> dict:
+        """Per-actor state at this step, for the dashboard's views (JSON-ready)."""
+        return {}
 
     def step(self) -> None:
         raise NotImplementedError
@@ -90,5 +152,56 @@ class Component(Described):
         return {}
 
     def report(self) -> dict[str, float]:
-        """This step's value of each declared metric (Python floats)."""
+        """This step's value of each declared metric (Python floats). Pure: calling it twice
+        gives the same values and changes nothing."""
         raise NotImplementedError
+
+
+def _check_declarations(cls: type[Component]) -> None:
+    """Check a component class's declarations when it is defined (import time)."""
+    declared = {"reads": cls.reads, "reads_last": cls.reads_last, "writes": cls.writes}
+    for attr, names in declared.items():
+        unknown = [f for f in names if f not in WORLD_FIELDS]
+        if unknown:
+            raise WiringError(
+                f"{cls.__qualname__}.{attr} names {unknown}, which WorldState lacks "
+                f"(fields: {', '.join(sorted(WORLD_FIELDS))})"
+            )
+    for s in (cls.section, *cls.params):
+        if s is not None and s not in SECTIONS:
+            raise WiringError(f"{cls.__qualname__}: unknown parameter section {s!r}")
+    for sec, name in _param_accesses(cls):
+        if sec not in cls.params:
+            raise WiringError(
+                f"{cls.__qualname__} reads self.p.{sec} but declares params={cls.params}"
+            )
+        if name is not None and name not in section_fields(sec):
+            raise WiringError(
+                f"{cls.__qualname__} reads self.p.{sec}.{name}, which is not a declared "
+                f"parameter (section {sec}: {', '.join(section_fields(sec))})"
+            )
+
+
+def _param_accesses(cls: type) -> list[tuple[str, str | None]]:
+    """Every `self.p.<section>[.<field>]` in the class body (aliases followed)."""
+    return [(c[0], c[1] if len(c) > 1 else None) for c in attribute_chains(cls, "p")]
+
+
+def check_wiring(components: list[Component]) -> None:
+    """Every field a component `reads` is written earlier in the step (by the model's step
+    preamble or an enabled component before it); raise WiringError naming the gap."""
+    written = set(STEP_RESETS) | set(MODEL_SETS)
+    writers: dict[str, list[str]] = {}
+    for comp in components:
+        for f in comp.writes:
+            writers.setdefault(f, []).append(comp.name)
+    for comp in components:
+        for f in comp.reads:
+            if f not in written:
+                who = ", ".join(writers.get(f, [])) or "no enabled component"
+                raise WiringError(
+                    f"component {comp.name!r} reads world.{f} this step, but nothing before it "
+                    f"writes it (written by: {who}); declare it in reads_last if last step's "
+                    f"value is meant"
+                )
+        written.update(comp.writes)

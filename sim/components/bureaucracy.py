@@ -1,6 +1,8 @@
-"""The bureaucracy: the elected mandate is carried out by a hierarchy of Bureaucrat agents
+"""The bureaucracy: the elected mandate is carried out by a hierarchy of officials
 (delegation drift, deterrence, capture by interest groups, multitask gaming by implementers)
 and funded through a budget-maximizing bureau's all-or-nothing offers (Niskanen 1971).
+Officials and interest groups are rows of arrays (`BureauState`), not Python objects: a
+111,000-office tree steps in numpy (see docs/model.md, "Agents and arrays").
 
 Each step (order 20, after the electoral component set the mandate):
   1. sanctions for last step's actions that oversight caught (`ActionBatch.caught`; None means
@@ -9,7 +11,8 @@ Each step (order 20, after the electoral component set the mandate):
      (capture.py), implementers move their effort split toward the measure (multitask.py);
   3. the mandate flows down the tree (delegation.py); world.implemented = the leaves' mean;
      world.harm += inconsistency across offices + sponsor surplus lost to the bureau;
-  4. the bureaucrats' actions go to oversight as an ActionBatch.
+  4. the bureaucrats' actions go to oversight as an ActionBatch (captured officials marked
+     `shielded`: their group never complains about them).
 Disabled when `bureaucracy.depth` is 0 (the default).
 """
 
@@ -18,13 +21,11 @@ from __future__ import annotations
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from sim.agents_bureau import Bureaucrat, BureauState, InterestGroup
+from sim.agents_bureau import BureauState
 from sim.components.base import ActionBatch, Component, Metric
 from sim.mechanisms import capture, delegation, deterrence, multitask, niskanen
 
-BUREAUCRACY_ROLES = ("bureaucrat", "interest_group")  # actor roles oversight may reference
 MAX_LEVELS = 5  # drift_level_1 .. drift_level_5 (NaN below the scenario's depth)
-P = "bureaucracy."
 
 METRICS = (
     Metric("policy_drift", "policy units", "||implemented - mandate||: distance of the leaves' "
@@ -68,92 +69,88 @@ class Bureaucracy(Component):
     )
     order = 20
     metrics = METRICS
-
-    @classmethod
-    def enabled(cls, config) -> bool:
-        return config[P + "depth"] > 0
+    section = "bureaucracy"
+    params = ("bureaucracy", "world")
+    reads = ("mandate", "welfare_optimum")
+    writes = ("implemented", "harm", "actions", "interest_groups")
 
     def __init__(self, model) -> None:
         super().__init__(model)
-        cfg, d = model.config, model.config["world.dimensions"]
-        self.cfg = {k[len(P) :]: v for k, v in cfg.values.items() if k.startswith(P)}
-        self.tree = delegation.build_tree(self.cfg["depth"], self.cfg["branching"])
+        c, d = self.p.bureaucracy, self.p.world.dimensions
+        self.tree = delegation.build_tree(c.depth, c.branching)
         self.state = self._initial_state(d)
-        self.agents = [
-            Bureaucrat(model, self.state, i, int(self.tree.level[i])) for i in range(self.tree.size)
-        ]
         self._init_groups(d)
         self._init_multitask(d)
         self._init_bureau()
-        model.world.extra[self.name] = {"roles": BUREAUCRACY_ROLES, "level": self.tree.level}
+        self.world.interest_groups = c.interest_groups
         self._implement()
         self.batch: ActionBatch | None = (
             None  # the step-0 state was never reviewed: nothing to learn from it
         )
         model.schedule_recurring(
             self.budget_round,
-            Schedule(interval=self.cfg["budget_cycle"], start=self.cfg["budget_cycle"]),
+            Schedule(
+                interval=self.p.bureaucracy.budget_cycle, start=self.p.bureaucracy.budget_cycle
+            ),
             priority=Priority.DEFAULT,
         )
 
     # --- set-up ------------------------------------------------------------------------
     def _draw_ideals(self, n: int, d: int) -> np.ndarray:
-        ideal = self.cfg["ideal_spread"] * self.rng.standard_normal((n, d))
-        ideal[:, 0] += self.cfg["culture"]
+        ideal = self.p.bureaucracy.ideal_spread * self.rng.standard_normal((n, d))
+        ideal[:, 0] += self.p.bureaucracy.culture
         return ideal
 
     def _initial_state(self, d: int) -> BureauState:
-        n, leaves = self.tree.size, self.tree.branching**self.tree.depth
+        c, n, leaves = self.p.bureaucracy, self.tree.size, self.tree.branching**self.tree.depth
         return BureauState(
             ideal=self._draw_ideals(n, d),
-            discretion=np.full(n, self.cfg["initial_discretion"]),
-            belief=np.full(n, self.cfg["prior_detection"]),
+            discretion=np.full(n, c.initial_discretion),
+            belief=np.full(n, c.prior_detection),
             captured_by=np.full(n, capture.FREE, dtype=np.int64),
-            ids=np.zeros(n, dtype=np.int64),
+            ids=np.arange(n, dtype=np.int64),
             effort=np.full((leaves, d), 1.0 / d),
             received=np.zeros((n, d)),
             output=np.zeros((n, d)),
         )
 
     def _init_groups(self, d: int) -> None:
-        n = self.cfg["interest_groups"]
-        pos = capture.random_positions(n, d, self.cfg["group_distance"], self.rng)
-        self.groups = [InterestGroup(self.model, k, pos[k]) for k in range(n)]
-        self.group_pos = pos
-        self.influence = np.array([g.influence for g in self.groups])
-        self.lobby_w = capture.lobby_weights(self.tree.leaves_below, self.cfg["lobby_target"])
+        """Interest groups: a position each and equal influence (rows of arrays)."""
+        c = self.p.bureaucracy
+        self.group_pos = capture.random_positions(c.interest_groups, d, c.group_distance, self.rng)
+        self.influence = np.ones(c.interest_groups)
+        self.lobby_w = capture.lobby_weights(self.tree.leaves_below, c.lobby_target)
 
     def _init_multitask(self, d: int) -> None:
-        c = self.cfg
-        self.measured = np.arange(d) < c["measured_dimensions"]
+        c = self.p.bureaucracy
+        self.measured = np.arange(d) < c.measured_dimensions
         self.incentive = multitask.single_task_incentive(
-            c["risk_aversion"], c["effort_cost"], c["measurement_noise"]
+            c.risk_aversion, c.effort_cost, c.measurement_noise
         )
-        w = multitask.allocation_weights(self.measured, self.incentive, c["motivation"])
-        self.target_effort = multitask.best_response(w, c["effort_floor"])[0]
+        w = multitask.allocation_weights(self.measured, self.incentive, c.motivation)
+        self.target_effort = multitask.best_response(w, c.effort_floor)[0]
 
     def _init_bureau(self) -> None:
-        c = self.cfg
-        a, b, cost = c["demand_intercept"], c["demand_slope"], c["unit_cost"]
-        self.sponsor = niskanen.Sponsor(a, b)
-        offer, self.efficient = niskanen.contracts(a, b, cost)
-        self.offer = offer if c["budget_objective"] == "budget" else self.efficient
+        c = self.p.bureaucracy
+        self.sponsor = niskanen.Sponsor(c.demand_intercept, c.demand_slope)
+        offer, self.efficient = niskanen.contracts(c.demand_intercept, c.demand_slope, c.unit_cost)
+        self.offer = offer if c.budget_objective == "budget" else self.efficient
         self.contract = self.offer
         self.budget_round()
 
     # --- dynamics ----------------------------------------------------------------------
     def step(self) -> None:
         self._sanction()
-        s, c = self.state, self.cfg
+        s, c = self.state, self.p.bureaucracy
         s.discretion[:] = deterrence.discretion_step(
-            s.discretion, s.belief, c["drift_rate"], c["sanction_severity"]
+            s.discretion, s.belief, c.drift_rate, c.sanction_severity
         )
-        if c["capture_rate"] > 0 and self.groups:
-            h = capture.hazard(c["capture_rate"], self.lobby_w, s.belief)
+        if c.capture_rate > 0 and self.influence.size:
+            h = capture.hazard(c.capture_rate, self.lobby_w, s.belief)
             s.captured_by[:] = capture.capture_step(s.captured_by, h, self.influence, self.rng)
-        s.effort += c["gaming_rate"] * (self.target_effort - s.effort)
+        s.effort += c.gaming_rate * (self.target_effort - s.effort)
         self._implement()
-        self.model.world.actions.append(self.batch)
+        self.world.actions.append(self.batch)
 
     def _sanction(self) -> None:
         """Apply last step's catches: learn the detection rate, then reset/remove/fine."""
@@ -161,33 +158,32 @@ class Bureaucracy(Component):
         if b is None:
             return
         caught = np.zeros(len(b), dtype=bool) if b.caught is None else np.asarray(b.caught, bool)
-        s.belief[:] = deterrence.update_belief(
-            s.belief, b.harmful, caught, self.cfg["learning_rate"]
-        )
-        if self.cfg["sanction"] == "reset":
-            s.discretion[caught] = self.cfg["initial_discretion"]
-        elif self.cfg["sanction"] == "remove":
+        c = self.p.bureaucracy
+        s.belief[:] = deterrence.update_belief(s.belief, b.harmful, caught, c.learning_rate)
+        if c.sanction == "reset":
+            s.discretion[caught] = c.initial_discretion
+        elif c.sanction == "remove":
             for node in np.flatnonzero(caught):
                 self._replace(int(node))
 
     def _replace(self, node: int) -> None:
-        """Remove the bureaucrat at `node` and appoint a fresh one (ends any capture)."""
-        s, d = self.state, self.state.ideal.shape[1]
-        self.agents[node].remove()
+        """Remove the official at `node` and appoint a fresh one, with a new actor id (ends
+        any capture)."""
+        s, d, c = self.state, self.state.ideal.shape[1], self.p.bureaucracy
         s.ideal[node] = self._draw_ideals(1, d)[0]
-        s.discretion[node] = self.cfg["initial_discretion"]
-        s.belief[node] = self.cfg["prior_detection"]
+        s.discretion[node] = c.initial_discretion
+        s.belief[node] = c.prior_detection
         s.captured_by[node] = capture.FREE
+        s.ids[node] = s.ids.max() + 1
         leaf = node - self.tree.starts[-2]
         if leaf >= 0:
             s.effort[leaf] = 1.0 / d
-        self.agents[node] = Bureaucrat(self.model, s, node, int(self.tree.level[node]))
 
     def _implement(self) -> None:
         """Propagate the mandate, set the implemented policy and harm, build the batch."""
-        s, world, d = self.state, self.model.world, self.state.ideal.shape[1]
+        s, world, d = self.state, self.world, self.state.ideal.shape[1]
         y = capture.effective_ideal(s.ideal, s.captured_by, self.group_pos)
-        sd = self.cfg["implementation_noise"] / np.sqrt(d * s.effort)
+        sd = self.p.bureaucracy.implementation_noise / np.sqrt(d * s.effort)
         err = sd * self.rng.standard_normal(sd.shape)
         s.received[:], s.output[:] = delegation.propagate(
             self.tree, world.mandate, y, s.discretion, err
@@ -200,28 +196,30 @@ class Bureaucracy(Component):
         self.batch = self._actions(y)
 
     def _actions(self, y: np.ndarray) -> ActionBatch:
-        """This step's actions, one row per node; world.extra["bureaucracy"]["captured"] is
-        aligned with the rows (oversight reads it: a group never reports its own official)."""
-        s = self.state
+        """This step's actions, one row per node; captured officials are `shielded` (a group
+        never reports its own official)."""
+        s, c = self.state, self.p.bureaucracy
         intended = s.discretion * np.linalg.norm(y - s.received, axis=1)
-        self.model.world.extra[self.name]["captured"] = s.captured_by != capture.FREE
+        captured = s.captured_by != capture.FREE
         return ActionBatch(
             producer=self.name,
             actor=s.ids.copy(),
             deviation=np.linalg.norm(s.output - s.received, axis=1),
-            harmful=(intended > self.cfg["tolerance"]) | (s.captured_by != capture.FREE),
-            capability=np.full(self.tree.size, self.cfg["capability"]),
+            harmful=(intended > c.tolerance) | captured,
+            capability=np.full(self.tree.size, c.capability),
+            shielded=captured,
+            role="bureaucrat",
         )
 
     def budget_round(self) -> None:
         """The bureau's all-or-nothing offer; a scrutinizing sponsor pays cost per unit."""
-        p = self.cfg["sponsor_scrutiny"]
+        p = self.p.bureaucracy.sponsor_scrutiny
         scrutinized = p >= 1.0 or (p > 0.0 and self.rng.random() < p)
         self.contract = self.efficient if scrutinized else self.offer
 
     def bureau_harm(self) -> float:
         lost = niskanen.surplus_lost(self.sponsor, self.contract, self.efficient)
-        return self.cfg["surplus_weight"] * lost
+        return self.p.bureaucracy.surplus_weight * lost
 
     # --- metrics -----------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -240,7 +238,7 @@ class Bureaucracy(Component):
     def report(self) -> dict[str, float]:
         s = self.state
         impl = s.output[self.tree.leaves].mean(axis=0)
-        losses = delegation.ledger(self.tree, self.mandate, s.output, self.model.welfare_optimum)
+        losses = delegation.ledger(self.tree, self.mandate, s.output, self.world.welfare_optimum)
         levels = {
             f"drift_level_{k}": float(losses[k - 1]) if k <= self.tree.depth else float("nan")
             for k in range(1, MAX_LEVELS + 1)
@@ -260,7 +258,7 @@ class Bureaucracy(Component):
         }
 
     def _capture_pull(self, impl: np.ndarray) -> float:
-        if not self.groups:
+        if not self.influence.size:
             return float("nan")
         g = self.group_pos
         pull = np.linalg.norm(self.mandate - g, axis=1) - np.linalg.norm(impl - g, axis=1)

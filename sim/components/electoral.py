@@ -10,6 +10,7 @@ from mesa.time import Priority, Schedule
 
 from sim.agents import Politician, Pollster
 from sim.components.base import Component, Metric
+from sim.electorate import Perception
 from sim.mechanisms import voting
 from sim.strategies import CampaignContext
 
@@ -21,6 +22,10 @@ class Electoral(Component):
     stochastic = True
     references = ("Downs 1957", "Laver & Sergenti 2011", "Barro 1973", "Ferejohn 1986")
     order = 10
+    params = ("politicians", "elections", "electorate", "world")
+    reads = ("welfare_optimum",)
+    reads_last = ("harm_seen", "implemented_seen")
+    writes = ("mandate", "implemented", "visible_effort")
     metrics = (
         Metric(
             "mandate_distance",
@@ -37,8 +42,17 @@ class Electoral(Component):
         Metric(
             "kl_from_base",
             "nats",
-            "KL of the incumbent's last best-of-n selection from its "
-            "base proposal distribution (0 for Laver rules).",
+            "Measured KL(pi_bon || pi_0) of the incumbent's best-of-n choices from its base "
+            "proposal distribution: the mean, over the run so far, of the estimated log "
+            "density ratio of the enacted proposal (each rescored against a fresh base pool, "
+            "sim/mechanisms/best_of_n.py), estimated every politicians.kl_every steps; "
+            "0 for Laver rules and before the first estimate.",
+        ),
+        Metric(
+            "kl_bound",
+            "nats",
+            "log n - (n-1)/n for the incumbent's last best-of-n choice (0 for Laver rules): "
+            "an upper bound on its KL, reached only by noiseless continuous scores.",
         ),
         Metric(
             "incumbent_turnover",
@@ -52,36 +66,48 @@ class Electoral(Component):
 
     def __init__(self, model) -> None:
         super().__init__(model)
-        cfg, rng = model.config, self.rng
-        n, d = cfg["politicians.count"], cfg["world.dimensions"]
-        names = cfg["politicians.strategy"]
+        pc, rng = self.p.politicians, self.rng
+        n, d = pc.count, self.p.world.dimensions
+        names = pc.strategy
         names = [names] * n if isinstance(names, str) else [names[i % len(names)] for i in range(n)]
-        spread, v0 = cfg["politicians.initial_spread"], cfg["politicians.initial_visible_effort"]
+        spread, v0 = pc.initial_spread, pc.initial_visible_effort
         self.politicians = [
             Politician(model, i, names[i], spread * rng.standard_normal(d), v0) for i in range(n)
         ]
         self.pollster = Pollster(
             model,
-            cfg["politicians.optimization_pressure"],
-            cfg["politicians.poll_size"],
-            cfg["politicians.effort_step"],
+            pc.optimization_pressure,
+            pc.poll_size,
+            pc.effort_step,
             rng,
+            Perception.from_section(self.p.electorate),
         )
+        self.measure_rng = model.stream("electoral.kl")  # measuring leaves the run unchanged
+        self.steps_taken, self.kl_sum, self.kl_count = 0, 0.0, 0
+        effort = model.effort
+        model.electorate.set_expectations(  # aspirations relative to a typical government
+            self.world.welfare_optimum,
+            effort.welfare(v0),
+            effort.signal(v0),
+            self.p.electorate.aspiration,
+        )
+        model.electorate.new_government()
         self.incumbent: int | None = None
         self.turnover = 0
         self.vote_share = float("nan")
         self.hold_election()
         self.turnover = 0
+        self.mandate_in_force = self.world.mandate.copy()  # what last step's drift drifted from
         model.schedule_recurring(
             self.hold_election,
-            Schedule(interval=cfg["elections.interval"], start=cfg["elections.interval"]),
+            Schedule(interval=self.p.elections.interval, start=self.p.elections.interval),
             priority=Priority.DEFAULT,
         )
 
     def platforms(self) -> np.ndarray:
         return np.stack([p.platform for p in self.politicians])
 
-    def context(self, with_support: bool) -> CampaignContext:
+    def context(self, with_support: bool, measure_kl: bool = False) -> CampaignContext:
         """What a politician observes now: platforms and, for Laver rules, vote shares and
         supporters' centroids under proximity voting."""
         model, platforms = self.model, self.platforms()
@@ -89,58 +115,70 @@ class Electoral(Component):
             shares, centroids = voting.support(model.electorate.ideals, platforms)
         else:
             shares, centroids = np.full(len(platforms), np.nan), platforms
-        step = model.config["politicians.step_size"]
-        return CampaignContext(platforms, shares, centroids, step, self.rng, self.pollster)
+        step = self.p.politicians.step_size
+        return CampaignContext(
+            platforms, shares, centroids, step, self.rng, self.pollster, measure_kl,
+            self.measure_rng,
+        )  # fmt: skip
 
     def step(self) -> None:
         """Politicians adapt one at a time in a random order, each seeing the vote shares left
-        by the previous move (asynchronous updating); then the incumbent governs."""
-        model = self.model
+        by the previous move (asynchronous updating); then the incumbent governs. Polls see
+        last step's harm and drift (what voters experienced), passed to the pollster here."""
+        world = self.world
+        self.turnover = 0  # set by an election after this step
+        self.pollster.observe(world.harm_seen, world.implemented_seen - self.mandate_in_force)
+        measure = self.steps_taken % self.p.politicians.kl_every == 0
+        self.steps_taken += 1
         for i in self.rng.permutation(len(self.politicians)):
             pol = self.politicians[i]
-            pol.adapt(self.context(pol.strategy.needs_support))
+            pol.adapt(self.context(pol.strategy.needs_support, measure and i == self.incumbent))
         inc = self.politicians[self.incumbent]
+        if inc.last_log_ratio is not None:
+            self.kl_sum, self.kl_count = self.kl_sum + inc.last_log_ratio, self.kl_count + 1
+            inc.last_log_ratio = None
         if inc.strategy.name == "approval_maximizer":  # governs by polls between elections
-            model.world.mandate = inc.platform.copy()
-        model.world.visible_effort = inc.visible_effort
-        model.world.implemented = model.world.mandate.copy()  # a bureaucracy may override
+            world.mandate = inc.platform.copy()
+        world.visible_effort = inc.visible_effort
+        world.implemented = world.mandate.copy()  # a bureaucracy may override
+        self.mandate_in_force = world.mandate.copy()
 
     def hold_election(self) -> None:
-        model, cfg = self.model, self.model.config
+        model, world, rules = self.model, self.world, self.p.elections
         ideals, platforms = model.electorate.ideals, self.platforms()
-        if cfg["elections.rule"] == "retrospective" and self.incumbent is not None:
+        if rules.rule == "retrospective" and self.incumbent is not None:
             winner, shares = voting.retrospective(
                 ideals,
                 platforms,
                 self.incumbent,
                 float(model.electorate.approval.mean()),
-                cfg["elections.approval_cutoff"],
+                rules.approval_cutoff,
             )
         else:
-            valence = model.electorate.perceived - cfg["electorate.aspiration"]
+            valence = model.electorate.perceived - model.electorate.aspiration
             winner, shares = voting.plurality(
-                ideals, platforms, self.incumbent, valence, cfg["elections.valence_weight"]
+                ideals, platforms, self.incumbent, valence, rules.valence_weight
             )
         self.turnover = int(self.incumbent is not None and winner != self.incumbent)
         if self.turnover:  # a new government starts without a record
-            model.electorate.perceived[:] = cfg["electorate.aspiration"]
+            model.electorate.new_government()
         self.incumbent = winner
         self.vote_share = float(shares[winner])
-        model.world.mandate = self.politicians[winner].platform.copy()
-        model.world.implemented = model.world.mandate.copy()
-        model.world.visible_effort = self.politicians[winner].visible_effort
+        world.mandate = self.politicians[winner].platform.copy()
+        world.implemented = world.mandate.copy()
+        world.visible_effort = self.politicians[winner].visible_effort
 
     def report(self) -> dict[str, float]:
-        centre = self.model.welfare_optimum
+        centre, world = self.world.welfare_optimum, self.world
         out = {
-            "mandate_distance": float(np.linalg.norm(self.model.world.mandate - centre)),
+            "mandate_distance": float(np.linalg.norm(world.mandate - centre)),
             "platform_eccentricity": float(
                 np.linalg.norm(self.platforms() - centre, axis=1).mean()
             ),
-            "visible_effort_share": float(self.model.world.visible_effort),
-            "kl_from_base": float(self.politicians[self.incumbent].last_kl),
+            "visible_effort_share": float(world.visible_effort),
+            "kl_from_base": self.kl_sum / self.kl_count if self.kl_count else 0.0,
+            "kl_bound": float(self.politicians[self.incumbent].last_kl_bound),
             "incumbent_turnover": float(self.turnover),
             "incumbent_vote_share": self.vote_share,
         }
-        self.turnover = 0
         return out

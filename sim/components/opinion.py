@@ -1,13 +1,20 @@
-"""Public opinion: voters experience the implemented policy and the incumbent's effort,
-perceive it through their information level, and approve or not (see sim/electorate.py).
-Runs last each step, after every layer that shapes what is implemented."""
+"""Public opinion: voters experience the implemented policy, the incumbent's effort and the
+harms done below it, perceive them through their information level, and approve or not
+(`sim.electorate.Perception`: Downs 1957 on rational ignorance). Runs last each step, after
+every layer that shapes what is implemented, and records what voters experienced
+(`world.harm_seen`, `world.implemented_seen`) for next step's polls.
+
+The Goodhart gap (Gao, Schulman & Hilton 2022 in an electorate) is measured against a
+benchmark: the same voters fully informed (q = 1), with the same perception noise draws, the
+same memory and the same delivered performance; approval in excess of the benchmark's is
+approval that welfare does not warrant."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim import electorate as el
 from sim.components.base import Component, Metric
+from sim.electorate import Perception
 
 
 class Opinion(Component):
@@ -17,60 +24,55 @@ class Opinion(Component):
     stochastic = True
     references = ("Downs 1957 (rational ignorance)", "Gao, Schulman & Hilton 2022")
     order = 90
+    params = ("electorate",)
+    reads = ("implemented", "visible_effort", "harm")
+    writes = ("harm_seen", "implemented_seen")
     metrics = (
         Metric("welfare", "utility", "Mean true voter utility u_i."),
         Metric("approval", "share", "Mean voter approval of the incumbent."),
         Metric(
             "goodhart_gap",
-            "sd",
-            "Approval minus welfare, each as change from the run's "
-            "baseline (step 0) in units of its cross-voter sd at baseline (1 when voters "
-            "do not differ at all).",
+            "share",
+            "Mean approval minus the mean approval the same voters would give if fully "
+            "informed (q = 1: same perception noise, same memory, same delivered "
+            "performance, aspiration relative to the same typical government). 0 when voters "
+            "are informed; positive when approval exceeds what delivered welfare warrants.",
         ),
     )
 
     def __init__(self, model) -> None:
         super().__init__(model)
+        self.perception = Perception.from_section(self.p.electorate)
         self.observe(first=True)
-        u, a = self.utility, model.electorate.approval
-        self.base = (float(u.mean()), _scale(u), float(a.mean()), _scale(a))
 
     def observe(self, first: bool = False) -> None:
-        model, cfg, world = self.model, self.model.config, self.model.world
-        voters = model.electorate
-        self.utility = voters.utility(world.implemented) + (
-            model.effort.welfare(world.visible_effort) - world.harm
-        )
-        signal = el.perceived_signal(
-            self.utility,
-            voters.information,
-            model.effort.signal(world.visible_effort),
-            cfg["electorate.perception_noise"],
-            self.rng,
-        )
-        voters.perceived[:] = (
-            signal if first else el.smooth(voters.perceived, signal, cfg["electorate.memory"])
-        )
-        voters.approval[:] = el.approval(
-            voters.perceived, cfg["electorate.approval_sensitivity"], cfg["electorate.aspiration"]
-        )
+        """Utility, perception and approval from this step's implemented policy, effort and
+        harm, for the voters and for their fully informed benchmark (same noise draws)."""
+        model, world, voters = self.model, self.world, self.model.electorate
+        v = world.visible_effort
+        harm = world.harm
+        implemented = world.implemented
+        self.utility = voters.utility(implemented) + (model.effort.welfare(v) - harm)
+        visible, noise = model.effort.signal(v), self.perception.noise(voters.n, self.rng)
+        voters.perceived[:], voters.approval[:] = self.perception.update(
+            self.utility, voters.information, visible, voters.perceived, voters.aspiration,
+            noise, first,
+        )  # fmt: skip
+        voters.informed_perceived[:], voters.informed_approval[:] = self.perception.update(
+            self.utility, 1.0, visible, voters.informed_perceived, voters.informed_aspiration,
+            noise, first,
+        )  # fmt: skip
+        world.harm_seen = float(harm)  # what next step's polls know
+        world.implemented_seen = np.array(implemented, dtype=float)
 
     def step(self) -> None:
         self.observe()
 
     def report(self) -> dict[str, float]:
-        w0, sw, a0, sa = self.base
-        welfare = float(self.utility.mean())
-        approval = float(np.mean(self.model.electorate.approval))
+        voters = self.model.electorate
+        approval = float(np.mean(voters.approval))
         return {
-            "welfare": welfare,
+            "welfare": float(self.utility.mean()),
             "approval": approval,
-            "goodhart_gap": (approval - a0) / sa - (welfare - w0) / sw,
+            "goodhart_gap": approval - float(np.mean(voters.informed_approval)),
         }
-
-
-def _scale(x) -> float:
-    """Cross-voter sd at baseline; 1 when voters do not differ at all (say information 0 and no
-    perception noise), so the gap is then a plain, unstandardized change instead of exploding."""
-    sd = float(x.std())
-    return sd if sd > 1e-9 else 1.0

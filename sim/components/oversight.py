@@ -9,10 +9,12 @@ Each step (order 40, after the producers appended their ActionBatches to world.a
      `oversight.audit_budget` x (actions this step), and confirms a harmful one with
      probability `oversight.audit_recall`;
   4. each batch's `caught` (confirmed harmful) and `flagged_by` (0-based first flagging layer,
-     -1 none) are filled; producers apply sanctions at their next step.
-Detection events (step, producer, actor, first layer, delay) accumulate in
-world.extra["oversight"]["events"]; `detection_table(model)` returns them as a DataFrame and
-`offender_table(model)` every offence spell, detected or not (for censored survival analysis).
+     -1 none) are filled; producers apply sanctions at their next step;
+  5. taxpayers pay for it: `oversight.cost_weight` x this step's oversight_cost is added to
+     world.harm (every voter's utility falls by it; metric `oversight_charge`).
+Detection events (step, producer, actor, first layer, delay) accumulate in `events`;
+`detection_table(oversight)` returns them as a DataFrame and `offender_table(oversight)` every
+offence spell, detected or not (for censored survival analysis).
 Disabled when `oversight.layers` is empty (the default).
 """
 
@@ -23,8 +25,7 @@ import numpy as np
 from sim.components.base import Component, Metric
 from sim.errors import ConfigError
 from sim.oversight import LAYERS, MAX_LAYERS, WATCHABLE, Docket, check_roles
-
-P = "oversight."
+from sim.params.sections import roles_in
 
 METRICS = (
     Metric("detection_rate", "share", "Harmful actions caught / harmful actions, cumulative "
@@ -33,6 +34,9 @@ METRICS = (
            "benign actions, cumulative (NaN before the first benign action).", may_be_nan=True),
     Metric("oversight_cost", "audits", "This step's cost of every layer plus the final audit "
            "(one final audit = 1 at the default audit_cost)."),
+    Metric("oversight_charge", "utility", "Welfare charged to every voter (taxpayer) this step "
+           "for oversight: cost_weight x oversight_cost, the part of world.harm this component "
+           "adds."),
     Metric("time_to_detection", "steps", "Mean, over all detections so far, of the steps "
            "from the actor's first undetected harmful action to its detection (0: caught on "
            "the spot); NaN before the first detection.", may_be_nan=True),
@@ -59,19 +63,20 @@ class Oversight(Component):
         "Condorcet 1785",
     )
     order = 40
+    section = "oversight"
+    params = ("oversight",)
+    reads = ("actions",)
+    reads_last = ("voter_information", "interest_groups")
+    writes = ("harm",)
     metrics = METRICS
-
-    @classmethod
-    def enabled(cls, config) -> bool:
-        return len(config[P + "layers"]) > 0
 
     def __init__(self, model) -> None:
         super().__init__(model)
-        specs = model.config[P + "layers"]
+        specs = self.p.oversight.layers
         try:
-            check_roles(specs, self.available_roles())
+            check_roles(specs, roles_in(model.config.values))
         except ConfigError as err:
-            src = "--set" if P + "layers" in model.config.overrides else model.config.source
+            src = "--set" if "oversight.layers" in model.config.overrides else model.config.source
             raise err.with_source(src) from None
         self.layers = [LAYERS[s["kind"]](i, s, model) for i, s in enumerate(specs)]
         keys = ("harmful", "caught", "benign", "escalated", "flagged", "audited", "delay")
@@ -80,21 +85,11 @@ class Oversight(Component):
         self.events: list[dict] = []
         self.catches = np.zeros(len(self.layers))
         self.cost = 0.0
-        model.world.extra[self.name] = {"events": self.events}
-
-    def available_roles(self) -> set[str]:
-        """Roles present in this scenario: voters always, plus what components export."""
-        roles = {"voter"}
-        for comp in self.model.components:  # those before this one (sim/model.py)
-            roles.update(self.model.world.extra.get(comp.name, {}).get("roles", ()))
-        bureau = self.model.component("bureaucracy")
-        if not getattr(bureau, "groups", None):
-            roles.discard("interest_group")
-        return roles
+        self.charge = 0.0
 
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
-        batches = [b for b in self.model.world.actions if len(b)]
+        batches = [b for b in self.world.actions if len(b)]
         docket = self._docket(batches)
         rng, t = self.rng, self.model.steps
         for layer in self.layers:
@@ -105,21 +100,25 @@ class Oversight(Component):
         self.totals["flagged"] += int(docket.flagged.sum())
         self.totals["audited"] += audited
         self.cost = sum(lay.step_cost for lay in self.layers) + audited * self.audit_cost
+        self.charge = self.p.oversight.cost_weight * self.cost
+        self.world.harm += self.charge  # taxpayers pay for oversight
         start = 0
         for b in batches:
-            b.caught = caught[start : start + len(b)]
-            b.flagged_by = np.where(docket.flagged, docket.first, -1)[start : start + len(b)]
+            rows = slice(start, start + len(b))
+            b.caught = caught[rows]
+            b.flagged_by = np.where(docket.flagged, docket.first, -1)[rows]
+            b.reviewed = docket.examined[rows].copy()
             start += len(b)
 
     @property
     def audit_cost(self) -> float:
-        return self.model.config[P + "audit_cost"]
+        return self.p.oversight.audit_cost
 
     def _docket(self, batches) -> Docket:
         def cat(arrays, dtype=None):
             return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
-        role = [np.full(len(b), self._role_code(b.producer)) for b in batches]
+        role = [np.full(len(b), self._role_code(b)) for b in batches]
         effect = [
             np.ones(len(b), bool) if b.took_effect is None else b.took_effect for b in batches
         ]
@@ -130,28 +129,28 @@ class Oversight(Component):
             cat([b.capability for b in batches], float),
             cat(effect, bool),
             cat([self._shielded(b) for b in batches], bool),
+            cat([_lineage(b) for b in batches], np.int64),
+            cat([_flags(b.coordinated, len(b)) for b in batches], bool),
         )
 
-    def _role_code(self, producer: str) -> int:
-        roles = self.model.world.extra.get(producer, {}).get("roles", (producer,))
-        return WATCHABLE.index(roles[0]) if roles[0] in WATCHABLE else -1
+    @staticmethod
+    def _role_code(batch) -> int:
+        """The batch's actor role as an index into WATCHABLE (-1: not watchable)."""
+        return WATCHABLE.index(batch.role) if batch.role in WATCHABLE else -1
 
-    def _shielded(self, batch) -> np.ndarray:
-        """Actors captured by an interest group (the bureaucracy's captured_by, if exposed)."""
-        comp = self.model.component(batch.producer)
-        captured = getattr(getattr(comp, "state", None), "captured_by", None)
-        if captured is None or getattr(captured, "shape", (0,))[0] != len(batch):
-            return np.zeros(len(batch), dtype=bool)
-        return np.asarray(captured) >= 0
+    @staticmethod
+    def _shielded(batch) -> np.ndarray:
+        """Actors captured by an interest group, as their producer marks them."""
+        return _flags(batch.shielded, len(batch))
 
     def _audit(self, docket: Docket) -> tuple[np.ndarray, int]:
         """The final human audit: most suspicious flagged actions first, within budget."""
         rng = self.rng
         idx = np.flatnonzero(docket.flagged)
-        cap = int(np.floor(self.model.config[P + "audit_budget"] * len(docket) + rng.random()))
+        cap = int(np.floor(self.p.oversight.audit_budget * len(docket) + rng.random()))
         order = idx[rng.permutation(idx.size)]
         order = order[np.argsort(-docket.priority[order], kind="stable")][:cap]
-        confirm = rng.random(order.size) < self.model.config[P + "audit_recall"]
+        confirm = rng.random(order.size) < self.p.oversight.audit_recall
         caught = np.zeros(len(docket), dtype=bool)
         caught[order[docket.harmful[order] & confirm]] = True
         return caught, int(order.size)
@@ -184,6 +183,7 @@ class Oversight(Component):
             "detection_rate": _ratio(tot["caught"], tot["harmful"]),
             "false_positive_rate": _ratio(tot["escalated"], tot["benign"]),
             "oversight_cost": float(self.cost),
+            "oversight_charge": float(self.charge),
             "time_to_detection": _ratio(tot["delay"], tot["caught"]),
             "overseers_captured": float(np.mean([lay.captured for lay in self.layers])),
         }
@@ -193,7 +193,7 @@ class Oversight(Component):
         return out
 
     def tables(self) -> dict:
-        return {"detections": detection_table(self.model), "offenders": offender_table(self)}
+        return {"detections": detection_table(self), "offenders": offender_table(self)}
 
     def snapshot(self) -> dict:
         """Cumulative funnel counts for the dashboard: actions, harmful, flagged (escalated to
@@ -212,17 +212,29 @@ class Oversight(Component):
         }
 
 
+def _lineage(batch) -> np.ndarray:
+    """The AI model lineage of each action (-1: a human's)."""
+    if batch.lineage is None:
+        return np.full(len(batch), -1, dtype=np.int64)
+    return np.asarray(batch.lineage, dtype=np.int64)
+
+
+def _flags(mask, n: int) -> np.ndarray:
+    """A producer's optional per-action flag as a bool array (None: all False)."""
+    return np.zeros(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+
+
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else float("nan")
 
 
-def detection_table(model):
+def detection_table(oversight: Oversight):
     """The run's detection events as a DataFrame: step, producer, actor, layer (1-based first
     flagging layer), delay (steps since the actor's first undetected harmful action)."""
     import pandas as pd
 
-    events = model.world.extra.get("oversight", {}).get("events", [])
-    frame = pd.DataFrame(events, columns=["step", "producer", "actor", "layer", "delay"])
+    columns = ["step", "producer", "actor", "layer", "delay"]
+    frame = pd.DataFrame(oversight.events, columns=columns)
     return frame.astype({"step": "int64", "producer": "str", "actor": "int64",
                          "layer": "int64", "delay": "int64"})  # fmt: skip
 
@@ -236,7 +248,7 @@ def offender_table(oversight: Oversight):
     the spells still pending at the end."""
     import pandas as pd
 
-    closed = detection_table(oversight.model)
+    closed = detection_table(oversight)
     rows = pd.DataFrame(
         {
             "producer": closed["producer"],

@@ -8,14 +8,18 @@ then, using a weaker trusted model, a small budget of trusted human audits, and 
 Protocols (one `Protocol.screen` decides, for a batch of actions, which are audited and which
 are deferred; the deployment component and the game below both call it):
 - `upfront_auditing`: humans audit every action during the first share f (`audit`) of the
-  deployment, none after.
+  deployment (its planned length: the run's horizon in the simulator), none after.
 - `trusted_monitoring`: a weaker trusted monitor scores every action (suspicion with
   discriminability d', sim/mechanisms/signal_detection); humans audit the top f of honest
   scores. With deferral d, actions in the top d (but not audited) are replaced by the trusted
   model's work: safe, less useful ("defer to trusted").
 - `untrusted_monitoring`: the monitor is a copy of the untrusted model (larger d'), which
   colludes on an attack with probability `collusion` (scores it -inf). Always colluding gives
-  0% safety unless something else catches attacks.
+  0% safety unless something else catches attacks. Collusion needs a signal shared by copies
+  of one model: in the deployment (sim/components/ai_deployment.py) each action is watched by
+  a copy of its own model, which colludes only on that model's coordinated attacks (never on
+  accidents, and never if the model does not scheme); `screen` takes that mask (`colluding`),
+  and without it (the game, where every scored action is an attack) draws it at `collusion`.
 
 The game: a scheming policy attacks each of N tasks with probability p. An audited attack is
 caught (blue wins); a deferred one is neutralized; one that passes succeeds with probability c

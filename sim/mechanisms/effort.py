@@ -55,10 +55,9 @@ class EffortModel:
         return float(np.clip(v, 0.0, 1.0))
 
     @classmethod
-    def from_config(cls, config) -> EffortModel:
+    def from_section(cls, effort) -> EffortModel:
+        """From the typed `effort` parameter section (`Config.section("effort")`)."""
         return cls(
-            config["effort.substantive_return"],
-            config["effort.communication_return"],
-            config["effort.crowd_out"],
-            config["effort.visibility"],
-        )
+            effort.substantive_return, effort.communication_return, effort.crowd_out,
+            effort.visibility,
+        )  # fmt: skip

@@ -15,13 +15,29 @@ a rare catastrophe; a stochastic one spreads it over random deviations.
   with KL <= eps has catastrophe rate q with kl_bin(q || p0) <= eps (anchor A5). `ceiling`
   solves for the largest such q by bisection. The budget is measured against the fixed safe
   policy: measured against each previous deployment instead, it compounds (`redeploy`).
+
+Actions as points in a feature space (how the AI deployment draws catastrophes): the safe policy
+draws an action's features z ~ N(0, I_D); the catastrophe is the half-space {z . e_c > t}, t set
+so the safe policy's catastrophe rate is p0. Two KL-budgeted policies matter:
+- a mean shift z ~ N(mu, I) with ||mu|| = sqrt(2 eps) (KL = ||mu||^2 / 2 = eps; the tilt of a
+  linear objective, as above). Only the coordinate along e_c decides the catastrophe, and it is
+  N(mu . e_c, 1) exactly, so that coordinate alone is drawn (`shifted_along`). A direction
+  uniform on the sphere overlaps e_c by cos(angle) = g_1 / ||g|| (g ~ N(0, I_D)), of size
+  about 1/sqrt(D) (`random_overlap`); the rate is then Phi_bar(t - sqrt(2 eps) cos(angle)).
+- the event tilt pi ∝ pi_0 exp(lambda 1[z in C]) with KL exactly eps: the best KL-budgeted policy
+  for the event (Donsker-Varadhan). It reweights the region and its complement and leaves the
+  features' law within each unchanged (so it shows no mean shift off the event); its rate is
+  solved by tilting the two-point image {C, not C} of pi_0 (`event_rate`), and it attains the
+  data-processing ceiling (anchor A5 checks the two against each other).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import logsumexp, xlogy
+from scipy.special import logsumexp, ndtri, xlogy
 
 
 def kl_bin(q, p):
@@ -84,3 +100,48 @@ def redeploy(p0: float, eps: float, rounds: int, anchored: bool) -> np.ndarray:
         q = ceiling(p0 if anchored else q, eps)
         rates.append(q)
     return np.array(rates)
+
+
+# --- actions as points in a feature space ------------------------------------------------------
+def region_threshold(p0: float) -> float:
+    """t with P(z . e_c > t) = p0 under the safe policy z ~ N(0, I)."""
+    return float(-ndtri(p0))
+
+
+def mean_shift(eps: float) -> float:
+    """||mu|| of a Gaussian mean shift that spends exactly eps nats: sqrt(2 eps)."""
+    return float(np.sqrt(2.0 * eps))
+
+
+def random_overlap(rng: np.random.Generator, n: int, dims: int) -> np.ndarray:
+    """cos(angle) between e_c and n directions uniform on the unit sphere of R^D: g_1 / ||g||
+    for g ~ N(0, I_D), with the D - 1 other coordinates' squared norm drawn as a chi-square."""
+    g = rng.standard_normal(n)
+    rest = rng.gamma(0.5 * (dims - 1), 2.0, n)  # chi-square with D - 1 degrees of freedom
+    return g / np.sqrt(g * g + rest)
+
+
+def shifted_along(rng: np.random.Generator, along: np.ndarray) -> np.ndarray:
+    """The coordinate along e_c of z ~ N(mu, I), given mu . e_c (`along`)."""
+    return along + rng.standard_normal(along.shape[0])
+
+
+@cache
+def event_rate(p0: float, eps: float) -> float:
+    """Catastrophe rate of the event tilt with KL exactly eps: exponential tilting of the
+    two-point image {catastrophe, not} of pi_0 (1 when even certain catastrophe fits)."""
+    if eps >= -np.log(p0):
+        return 1.0
+    weights, _ = tilt_to_budget(np.array([1.0, 0.0]), np.array([p0, 1.0 - p0]), eps)
+    return float(weights[0])
+
+
+def event_tilted_along(rng: np.random.Generator, p0: float, q: float, n: int) -> np.ndarray:
+    """The coordinate along e_c under the event tilt of rate q, by inverse transform: the
+    region's tail carries mass q instead of p0, its complement 1 - q instead of 1 - p0."""
+    u = rng.random(n)
+    inside = u < q
+    tail = np.where(
+        inside, p0 * u / max(q, 1e-300), p0 + (1.0 - p0) * (u - q) / max(1.0 - q, 1e-300)
+    )
+    return -ndtri(np.clip(tail, 0.0, 1.0))

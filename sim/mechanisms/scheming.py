@@ -6,53 +6,67 @@ Greenblatt et al. 2023 on red-team attack policies).
 Alignment failures: *misgeneralization* (stochastic: deviates at random, whether watched or not)
 and *scheming* (deviates only when it expects to get away with it).
 
-Each action may move the agent's policy at most eps nats from the safe policy, whose
-catastrophe rate is p0. An action that spends a share h of eps on harm is catastrophic with
-probability ceiling(p0, h eps) (the most harm the budget allows; anchor A5):
-- aligned: h = 0 (the safe policy's own accident rate p0);
-- stochastic: h ~ U(0, 1) afresh for each action, the rest of the budget going into a random
-  visible deviation of sqrt(2 (1 - h) eps) sd (the tilt's mean shift, anchor A4);
-- scheming: h = 1 when attacking, else 0. It attacks when its estimate that the attack is
-  stopped before it takes effect, (1 - a) p_hat, is at most its risk tolerance (a: its autonomy;
-  p_hat: the posterior mean Beta(1 + caught, 1 + missed) of the detection rate of AI agents'
-  harmful actions so far; instances of one model share what they observe).
+An action is a point z in a feature space of dimension D; the safe policy draws z ~ N(0, I) and
+the catastrophe is the half-space {z . e_c > t} of mass p0 under it. Each action's policy may
+move at most eps nats from the safe policy, and an action is catastrophic iff its drawn features
+fall in the region:
+- aligned: the safe policy (rate p0 exactly);
+- stochastic (not goal-directed): a mean shift of KL exactly eps, ||mu|| = sqrt(2 eps), in a
+  direction drawn afresh for each action, uniform on the sphere. Fresh per action because the
+  agent aims at nothing, not even consistently: a direction kept for the agent's lifetime would
+  be a goal (goal misgeneralization, a different kind). The per-action policy spends exactly
+  eps, and the agent's policy over its tasks (the mixture) spends at most eps (KL is convex).
+  Its catastrophe rate follows from the overlap mu . e_c alone: E[Phi_bar(t - sqrt(2 eps) cos)],
+  cos of order 1/sqrt(D), so in high dimension it stays near p0, far below the ceiling;
+- scheming: when attacking, the event tilt (pi_0 reweighted toward the region, KL exactly eps):
+  the best KL-budgeted policy for the event, at the data-processing ceiling (anchor A5). A mean
+  shift aimed straight at e_c would reach only Phi_bar(t - sqrt(2 eps)) (1.7e-4 against the
+  ceiling's 3.8e-3 at p0 = 1e-4, eps = 0.01): a schemer that aims spends its budget on the
+  event, not on a direction. Otherwise it follows the safe policy.
+A scheming agent attacks when its estimate that the attack is stopped before it takes effect,
+(1 - a) p_hat, is at most its risk tolerance (a: its autonomy; p_hat: the posterior mean
+Beta(1 + stopped, 1 + not stopped) of its own lineage's held attacks; instances of one model
+share what they observe, and see nothing of other models' or humans' actions).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms.kl_budget import kl_bin
+from sim.mechanisms import kl_budget
 
 KINDS = ("aligned", "stochastic", "scheming")
 ALIGNED, STOCHASTIC, SCHEMING = range(3)
 
 
-def detection_belief(caught: int, total: int) -> float:
+def detection_belief(caught, total):
     """Posterior mean of the detection rate under a uniform Beta(1, 1) prior."""
-    return (1.0 + caught) / (2.0 + total)
+    return (1.0 + np.asarray(caught)) / (2.0 + np.asarray(total))
 
 
-def attacking(kind: np.ndarray, autonomy: np.ndarray, belief: float, tolerance: float):
+def attacking(kind: np.ndarray, autonomy: np.ndarray, belief, tolerance: float):
     """Scheming agents whose estimated risk of being stopped is within their tolerance."""
     return (kind == SCHEMING) & ((1.0 - autonomy) * belief <= tolerance)
 
 
-def harm_share(rng: np.random.Generator, kind: np.ndarray, attack: np.ndarray) -> np.ndarray:
-    """h per action: 0 aligned, U(0, 1) stochastic, 1 for an attacking schemer."""
-    u = rng.random(kind.shape[0])
-    return np.where(kind == STOCHASTIC, u, np.where(attack, 1.0, 0.0))
+def features_along(rng, kind, attack, p0: float, eps: float, dims: int) -> np.ndarray:
+    """Each action's feature coordinate along e_c under its kind's policy (both draws are made
+    for every action, so the stream's use does not depend on who attacks)."""
+    n = kind.shape[0]
+    overlap = kl_budget.random_overlap(rng, n, dims)
+    along = np.where(kind == STOCHASTIC, kl_budget.mean_shift(eps) * overlap, 0.0)
+    drifting = kl_budget.shifted_along(rng, along)
+    aimed = kl_budget.event_tilted_along(rng, p0, kl_budget.event_rate(p0, eps), n)
+    return np.where(attack, aimed, drifting)
 
 
-def act(rng: np.random.Generator, p0: float, eps: float, share: np.ndarray):
-    """Draw which actions are catastrophic, each with rate q = ceiling(p0, h eps), without
-    solving for q: kl_bin(. || p0) increases on [p0, 1], so a uniform u falls below q exactly
-    when u < p0 or kl_bin(u || p0) <= h eps."""
-    u = rng.random(share.shape[0])
-    return (u < p0) | (kl_bin(np.maximum(u, p0), p0) <= share * eps)
+def act(rng, kind, attack, p0: float, eps: float, dims: int) -> np.ndarray:
+    """Which actions are catastrophic: their drawn features fall in the region z . e_c > t."""
+    return features_along(rng, kind, attack, p0, eps, dims) > kl_budget.region_threshold(p0)
 
 
-def deviation(kind, share, harmful, eps: float, visibility: float) -> np.ndarray:
-    """Visible deviation: `visibility` for a catastrophe; a stochastic agent's random tilt."""
-    drift = np.where(kind == STOCHASTIC, np.sqrt(2.0 * (1.0 - share) * eps), 0.0)
+def deviation(kind, harmful, eps: float, visibility: float) -> np.ndarray:
+    """Visible deviation: `visibility` for a catastrophe; a stochastic agent's mean shift
+    sqrt(2 eps); the event tilt shows none off the event."""
+    drift = np.where(kind == STOCHASTIC, kl_budget.mean_shift(eps), 0.0)
     return np.where(harmful, visibility, drift)

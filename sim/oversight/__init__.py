@@ -4,9 +4,12 @@ protocol). A scenario stacks them in order under `oversight.layers`; the oversig
 
 from sim.meta import import_submodules
 from sim.oversight.base import LAYERS, MAX_LAYERS, WATCHABLE, Docket, Layer
-from sim.oversight.validate import check_roles, roles_in, validate_layers
+from sim.oversight.validate import check_roles, roles_exist, validate_layers
+from sim.params import PARAMS
 
 import_submodules(__name__, __path__, skip=("base", "validate"))
+PARAMS.provide("oversight.layers", validate_layers)
+PARAMS.cross_check(roles_exist)
 
 __all__ = [
     "LAYERS",
@@ -15,6 +18,5 @@ __all__ = [
     "Docket",
     "Layer",
     "check_roles",
-    "roles_in",
     "validate_layers",
 ]

@@ -11,8 +11,15 @@ d' = 2 d0 / (1 + exp(k (c_actor - c_monitor))): discriminability d0 between equa
 2 d0 for a much stronger monitor and falling to 0 as the actor's capability exceeds the
 monitor's. The layer flags scores above the benign (1 - flag_rate) quantile: a share
 `flag_rate` of honest work and a d'-dependent share of harmful work. A `trusted` monitor
-(weaker, honest) never colludes; an `untrusted` one colludes on each harmful action with
-probability `collusion`, reporting the lowest possible suspicion. Cost: `cost` per action scored.
+(weaker, honest) never colludes. An `untrusted` monitor is a copy of the deployed scheming model
+(each alignment kind is its own model lineage, sim/components/ai_deployment.py): it colludes,
+with probability `collusion`, only on harmful actions of its own lineage (`Docket.lineage`), a
+scheming copy recognizing its sibling's attack, and reports the lowest possible suspicion
+(Greenblatt et al.'s collusion needs a signal shared by copies of one model). It never colludes
+on a bureaucrat's or another model's harmful action: it cannot tell those from the lab's
+synthetic attacks, nor on a sibling's base-rate accident (rate p0 per action): only actions its
+producer marks `coordinated` (deliberate attacks) carry the shared signal.
+Cost: `cost` per action scored.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.mechanisms.scheming import SCHEMING
 from sim.mechanisms.signal_detection import discriminability, suspicion, threshold
 from sim.oversight.base import Docket, Layer
 from sim.params.core import Param
@@ -73,7 +81,8 @@ class AIMonitor(Layer):
             "collusion",
             "float",
             0.0,
-            "Probability that an untrusted monitor colludes on a harmful action.",
+            "Probability that an untrusted monitor (a copy of the scheming model) colludes on a "
+            "harmful action of its own lineage; never on humans' or other models' actions.",
             unit="probability",
             low=0.0,
             high=1.0,
@@ -90,11 +99,12 @@ class AIMonitor(Layer):
             )
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
-        s = self.spec
+        s = self.f
         dprime = discriminability(
-            s["discriminability"], docket.capability, s["capability"], s["gap_sensitivity"]
+            s.discriminability, docket.capability, s.capability, s.gap_sensitivity
         )
-        colludes = rng.random(len(docket)) < s["collusion"]
+        sibling = (docket.lineage == SCHEMING) & docket.coordinated  # its lineage's attacks
+        colludes = sibling & (rng.random(len(docket)) < s.collusion)
         score = suspicion(rng, docket.harmful, dprime, colludes)
-        flag = cand & (score > threshold(s["flag_rate"]))
+        flag = cand & (score > threshold(s.flag_rate))
         return flag, score, float(cand.sum())

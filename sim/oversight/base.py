@@ -26,16 +26,17 @@ name the field path (`oversight.layers[1].audit_budget`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from sim.meta import Described
+from sim.meta import Described, attribute_chains
 from sim.params.core import Param
+from sim.params.sections import watchable
 
 MAX_LAYERS = 6  # catches_layer_1 .. catches_layer_6 (NaN beyond the configured layers)
-WATCHABLE = ("bureaucrat", "ai_agent")  # actor roles whose actions come to oversight
+WATCHABLE = watchable()  # actor roles whose actions come to oversight (sections declare them)
 LAYERS: dict[str, type[Layer]] = {}
 
 
@@ -49,24 +50,24 @@ class Docket:
     capability: np.ndarray  # (A,) float
     took_effect: np.ndarray  # (A,) bool: visible to the public before review
     shielded: np.ndarray  # (A,) bool: the actor is captured by an interest group
+    lineage: np.ndarray  # (A,) int: the AI model lineage that produced it; -1 for humans
+    coordinated: np.ndarray  # (A,) bool: a deliberate attack coordinated among copies
     flagged: np.ndarray  # (A,) bool: escalated so far
     first: np.ndarray  # (A,) int: 0-based index of the first layer that flagged it, -1 none
     priority: np.ndarray  # (A,) float: audit priority (see the module docstring)
+    examined: np.ndarray  # (A,) bool: examined by at least one layer so far
 
     @classmethod
-    def build(cls, role, harmful, deviation, capability, took_effect, shielded) -> Docket:
-        n = harmful.shape[0]
-        return cls(
-            role,
-            harmful,
-            deviation,
-            capability,
-            took_effect,
-            shielded,
-            np.zeros(n, dtype=bool),
-            np.full(n, -1, dtype=np.int64),
-            np.zeros(n),
-        )
+    def build(cls, *given, lineage=None, coordinated=None) -> Docket:
+        """From the producers' columns, in field order (role, harmful, deviation, capability,
+        took_effect, shielded); lineage -1 (humans) and coordinated False unless given."""
+        n = given[1].shape[0]
+        if len(given) == 8:  # lineage and coordinated passed by position
+            *given, lineage, coordinated = given
+        lineage = np.full(n, -1, np.int64) if lineage is None else np.asarray(lineage, np.int64)
+        coordinated = np.zeros(n, bool) if coordinated is None else np.asarray(coordinated, bool)
+        fresh = (np.zeros(n, bool), np.full(n, -1, np.int64), np.zeros(n), np.zeros(n, bool))
+        return cls(*given, lineage, coordinated, *fresh)
 
     def __len__(self) -> int:
         return int(self.harmful.shape[0])
@@ -119,6 +120,7 @@ class Layer(Described):
     scope: ClassVar[str] = "all"
     cost: ClassVar[float] = 0.1
     all_fields: ClassVar[dict[str, Param]]
+    Fields: ClassVar[type]  # the typed field object's class (see _fields_type)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -127,11 +129,19 @@ class Layer(Described):
         if cls.name in LAYERS:
             raise TypeError(f"layer kind {cls.name!r} registered twice")
         cls.all_fields = {p.path: p for p in (*_common_fields(cls.scope, cls.cost), *cls.fields)}
+        cls.Fields = _fields_type(cls)
+        unknown = {c[0] for c in attribute_chains(cls, "f")} - set(cls.all_fields)
+        if unknown:
+            raise TypeError(
+                f"{cls.__qualname__} reads self.f.{sorted(unknown)[0]}, which is not a declared "
+                f"field (fields: {', '.join(cls.all_fields)})"
+            )
         LAYERS[cls.name] = cls
 
     def __init__(self, index: int, spec: Mapping[str, Any], model) -> None:
         self.index = index
         self.spec = dict(spec)
+        self.f = self.Fields(**{k: spec[k] for k in self.all_fields})  # typed, frozen fields
         self.model = model
         watches = spec["watches"]
         watches = (watches,) if isinstance(watches, str) else tuple(watches)
@@ -155,32 +165,44 @@ class Layer(Described):
     # --- one step ------------------------------------------------------------------------
     def tick(self, rng: np.random.Generator, step: int) -> None:
         """Rotation ends a capture; an uncaptured overseer may be captured."""
-        rot = self.spec["rotation"]
+        rot = self.f.rotation
         if rot and step % rot == 0:
             self.captured = False
-        rate = self.spec["capture_rate"]
+        rate = self.f.capture_rate
         if rate > 0 and not self.captured and rng.random() < rate:
             self.captured = True
 
     def candidates(self, docket: Docket) -> np.ndarray:
         mask = np.isin(docket.role, self.watch_codes)
-        return mask & docket.flagged if self.spec["scope"] == "flagged" else mask
+        return mask & docket.flagged if self.f.scope == "flagged" else mask
 
     def apply(self, docket: Docket, rng: np.random.Generator) -> None:
         """Examine the candidates, then merge this layer's verdict into the docket."""
         cand = self.candidates(docket)
+        docket.examined |= cand
         flag, score, examined = self.examine(docket, cand, rng)
         flag &= cand
         if self.captured:
             flag &= ~docket.harmful
-        self.step_cost = float(self.spec["cost"] * examined)
-        merge(docket, self.index, self.spec["scope"], cand, flag, score)
+        self.step_cost = float(self.f.cost * examined)
+        merge(docket, self.index, self.f.scope, cand, flag, score)
 
     def examine(
         self, docket: Docket, cand: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """(flags, suspicion scores, number of examinations) over the whole docket."""
         raise NotImplementedError
+
+
+def _fields_type(cls: type) -> type:
+    """A frozen, slotted dataclass of one layer kind's declared fields (`layer.f.audit_budget`),
+    named `<Layer>.Fields` so its instances pickle by reference."""
+    fields_cls = make_dataclass(
+        "Fields", list(cls.all_fields), frozen=True, slots=True, module=cls.__module__
+    )
+    fields_cls.__qualname__ = f"{cls.__qualname__}.Fields"
+    fields_cls.__doc__ = f"The declared fields of a {cls.name} layer."
+    return fields_cls
 
 
 def merge(docket: Docket, k: int, scope: str, cand, flag, score) -> None:

@@ -19,6 +19,11 @@ and the human verifies a pointed-out flaw with probability v, so recall is
 A benign action is flagged with probability `false_alarm`. Reviewers take the most suspicious
 candidates first, up to a share `budget` of them; by default the layer reviews what lower
 layers flagged (`scope: flagged`) and passes on what it could not review. Cost: `cost` per case.
+
+The suspicion it hands up (which ranks its cases for the final audit) is what the reviewers
+observed, never the ground truth: the number of signs of a flaw in the case, one for each of
+"a reviewer found a flaw on their own", "the critic pointed one out" and "the pointed-out flaw
+was verified" (0-3; a false alarm is one sign). Cases it passed on unreviewed score 0.
 """
 
 from __future__ import annotations
@@ -96,20 +101,35 @@ class CritiqueReview(Layer):
         ),
     )
 
-    def recall(self, capability: np.ndarray) -> np.ndarray:
-        s = self.spec
-        if not s["critique"]:
-            return np.full(capability.shape[0], s["human_recall"])
+    def critic_recall(self, capability: np.ndarray) -> np.ndarray:
+        """c': the critic's recall against each actor (0 without critiques)."""
+        s = self.f
+        if not s.critique:
+            return np.zeros(capability.shape[0])
         gap = discriminability(
-            s["critique_recall"], capability, s["critic_capability"], s["gap_sensitivity"]
+            s.critique_recall, capability, s.critic_capability, s.gap_sensitivity
         )
-        return recall(s["human_recall"], np.minimum(1.0, gap), s["verify"])
+        return np.minimum(1.0, gap)
+
+    def recall(self, capability: np.ndarray) -> np.ndarray:
+        """r = 1 - (1 - h)(1 - c' v) against each actor (h without critiques)."""
+        s = self.f
+        return recall(s.human_recall, self.critic_recall(capability), s.verify)
+
+    def observe(self, docket: Docket, rng: np.random.Generator):
+        """What the reviewers see in each case: a flaw found unaided (on a benign case, a false
+        alarm), a flaw the critic pointed out, and whether they verified that pointer."""
+        n, s = len(docket), self.f
+        found = rng.random(n) < np.where(docket.harmful, s.human_recall, s.false_alarm)
+        pointed = docket.harmful & (rng.random(n) < self.critic_recall(docket.capability))
+        verified = pointed & (rng.random(n) < s.verify)
+        return found, pointed, verified
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
-        reviewed = first_share(cand, docket.priority, self.spec["budget"], rng)
-        r = self.recall(docket.capability)
-        p = np.where(docket.harmful, r, self.spec["false_alarm"])
-        flag = reviewed & (rng.random(len(docket)) < p)
-        if self.spec["scope"] == "flagged":
+        reviewed = first_share(cand, docket.priority, self.f.budget, rng)
+        found, pointed, verified = self.observe(docket, rng)
+        flag = reviewed & (found | verified)
+        signs = np.where(reviewed, found.astype(float) + pointed + verified, 0.0)
+        if self.f.scope == "flagged":
             flag |= cand & ~reviewed  # what it could not review goes on unexamined
-        return flag, p, float(reviewed.sum())
+        return flag, signs, float(reviewed.sum())

@@ -17,6 +17,15 @@ A ~ N(s, 1). The judge adds the arguments to its evidence:
 - `debate`: right iff x + A_true - A_false > 0, so accuracy Phi((m + s tau) / sqrt 3) rises
   with s, while consultancy accuracy falls toward 1/2 as s grows.
 
+The truth's advantage depends on who made the action: a more capable actor's work hides a flaw
+(or shows its soundness) less plainly to debaters of a given capability, through the same
+capability-gap curve as the other layers (sim/mechanisms/signal_detection):
+
+    tau' = 2 tau / (1 + exp(k (c_actor - c_debater)))
+
+(tau between equals, up to 2 tau against a much weaker actor, toward 0 as the actor outgrows the
+debaters, where debate can no longer expose it and a consultant misleads at will).
+
 A case judged harmful is flagged. Cost: `cost` per case argued.
 """
 
@@ -25,14 +34,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from sim.mechanisms.signal_detection import discriminability
 from sim.oversight.base import Docket, Layer
 from sim.params.core import Param
 
 
 def judge_correct(
-    rng: np.random.Generator, n: int, fmt: str, skill: float, advantage: float, accuracy: float
+    rng: np.random.Generator, n: int, fmt: str, skill: float, advantage, accuracy: float
 ) -> np.ndarray:
-    """Whether the judge reaches the true verdict on each of n cases."""
+    """Whether the judge reaches the true verdict on each of n cases (`advantage`: tau' per
+    case, or one for all)."""
     m = float(ndtri(accuracy))
     x = m + rng.standard_normal(n)
     honest = skill * (1.0 + advantage) + rng.standard_normal(n)
@@ -74,9 +85,28 @@ class Debate(Layer):
             "truth_advantage",
             "float",
             0.5,
-            "tau: how much easier the true side is to argue (relative to s).",
+            "tau: how much easier the true side is to argue (relative to s), when the debaters "
+            "are as capable as the actor.",
             low=0.0,
             high=10.0,
+        ),
+        Param(
+            "debater_capability",
+            "float",
+            1.0,
+            "Debaters' capability c_debater (the truth's advantage shrinks as the actor "
+            "outgrows them).",
+            low=0.0,
+            high=10.0,
+        ),
+        Param(
+            "gap_sensitivity",
+            "float",
+            1.0,
+            "k: how fast the truth's advantage falls as the actor outmatches the debaters.",
+            unit="1/capability",
+            low=0.0,
+            high=20.0,
         ),
         Param(
             "judge_accuracy",
@@ -90,14 +120,12 @@ class Debate(Layer):
     )
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
-        s = self.spec
+        s = self.f
+        advantage = discriminability(
+            s.truth_advantage, docket.capability, s.debater_capability, s.gap_sensitivity
+        )
         right = judge_correct(
-            rng,
-            len(docket),
-            s["format"],
-            s["debater_skill"],
-            s["truth_advantage"],
-            s["judge_accuracy"],
+            rng, len(docket), s.format, s.debater_skill, advantage, s.judge_accuracy
         )
         flag = cand & (docket.harmful == right)
         return flag, flag.astype(float), float(cand.sum())

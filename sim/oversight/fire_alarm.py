@@ -14,7 +14,7 @@ Complaints about action j are Poisson with mean
     lambda_j = e_j [ r_v (q dev_j + (1 - q) m)  +  r_g dev_j (G - s_j) ]
 
 e_j = 1 if the action took effect before review (otherwise there is nothing to see), q the
-voters' mean information (model.electorate.information), m the deviation an uninformed voter
+voters' mean information (world.voter_information), m the deviation an uninformed voter
 misperceives, G the number of interest groups and s_j = 1 if actor j is captured by one. Voter
 terms apply when `voter` complains, group terms when `interest_group` does. An action with at
 least `threshold` complaints is flagged, with the complaint count as its suspicion. Cost:
@@ -89,20 +89,20 @@ class FireAlarm(Layer):
         super().__init__(index, spec, model)
         c = spec["complainants"]
         self.who = (c,) if isinstance(c, str) else tuple(c)
-        self.information = float(np.mean(model.electorate.information))
-        bureau = model.component("bureaucracy")
-        self.groups = len(getattr(bureau, "groups", ())) if "interest_group" in self.who else 0
+        world = model.world  # the oversight component's declared reads (reads_last)
+        self.information = world.voter_information
+        self.groups = world.interest_groups if "interest_group" in self.who else 0
 
     def intensity(self, docket: Docket) -> np.ndarray:
-        s, q, dev = self.spec, self.information, docket.deviation
+        s, q, dev = self.f, self.information, docket.deviation
         lam = np.zeros(len(docket))
         if "voter" in self.who:
-            lam += s["complaint_rate"] * (q * dev + (1.0 - q) * s["misperception"])
+            lam += s.complaint_rate * (q * dev + (1.0 - q) * s.misperception)
         if self.groups:
-            lam += s["group_rate"] * dev * (self.groups - docket.shielded)
+            lam += s.group_rate * dev * (self.groups - docket.shielded)
         return lam * docket.took_effect
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
         complaints = rng.poisson(self.intensity(docket)) * cand
-        flag = complaints >= self.spec["threshold"]
+        flag = complaints >= self.f.threshold
         return flag, complaints.astype(float), float(complaints.sum())

@@ -70,11 +70,9 @@ class Panel(Layer):
     )
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
-        s = self.spec
+        s = self.f
         idx = np.flatnonzero(cand)
         votes = np.zeros(len(docket))
-        votes[idx] = votes_harmful(
-            rng, docket.harmful[idx], s["size"], s["accuracy"], s["correlation"]
-        )
-        flag = cand & majority(votes, s["size"])
-        return flag, votes / s["size"], float(idx.size * s["size"])
+        votes[idx] = votes_harmful(rng, docket.harmful[idx], s.size, s.accuracy, s.correlation)
+        flag = cand & majority(votes, s.size)
+        return flag, votes / s.size, float(idx.size * s.size)

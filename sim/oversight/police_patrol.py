@@ -6,8 +6,9 @@ Alignment failure it answers: *drift while unmonitored*. A patrol finds misbehav
 or not anyone outside noticed it, but only in the share of actions it can afford to audit.
 
 Each step the patrol audits a random share `audit_budget` of the watched actions (`schedule:
-random`), or every watched action during the first `audit_budget` share of the run's steps and
-none after (`schedule: upfront`: upfront auditing, Greenblatt et al. 2023). An audited action
+random`), or every watched action during the first `audit_budget` share of the run's horizon
+(`model.horizon`, the steps the run is meant to last) and none after (`schedule: upfront`:
+upfront auditing, Greenblatt et al. 2023). An audited action
 is judged correctly with probability `accuracy`: a harmful one is flagged with that
 probability, a benign one is flagged with probability 1 - accuracy. Cost: `cost` per audit.
 """
@@ -33,7 +34,7 @@ class PolicePatrol(Layer):
             "audit_budget",
             "float",
             0.05,
-            "Share of watched actions audited each step (upfront: share of the run's steps "
+            "Share of watched actions audited each step (upfront: share of the run's horizon "
             "during which every action is audited).",
             unit="share",
             low=0.0,
@@ -59,14 +60,14 @@ class PolicePatrol(Layer):
     )
 
     def sampled(self, cand: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        budget = self.spec["audit_budget"]
-        if self.spec["schedule"] == "upfront":
-            window = budget * self.model.config["steps"]
+        budget = self.f.audit_budget
+        if self.f.schedule == "upfront":
+            window = budget * self.model.horizon
             return cand if self.model.steps <= window else np.zeros_like(cand)
         return cand & (rng.random(cand.shape[0]) < budget)
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
         audited = self.sampled(cand, rng)
-        right = rng.random(len(docket)) < self.spec["accuracy"]
+        right = rng.random(len(docket)) < self.f.accuracy
         flag = audited & (docket.harmful == right)
         return flag, flag.astype(float), float(audited.sum())

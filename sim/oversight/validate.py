@@ -10,6 +10,7 @@ from typing import Any
 from sim.errors import ConfigError, closest
 from sim.oversight.base import LAYERS, MAX_LAYERS
 from sim.params.core import Param
+from sim.params.sections import role_needs, roles_in
 
 
 def validate_layers(value: Any, path: str = "oversight.layers") -> tuple[dict, ...]:
@@ -70,35 +71,23 @@ def _field(fields: dict[str, Param], kind: str, key: Any, raw: Any, path: str) -
         ) from None
 
 
-ROLE_NEEDS = {
-    "bureaucrat": "bureaucracy.depth > 0",
-    "interest_group": "bureaucracy.depth > 0 and bureaucracy.interest_groups > 0",
-    "ai_agent": "ai_agents.count > 0",
-}
-
-
-def roles_in(values) -> set[str]:
-    """The actor roles a scenario's parameter values create (see ROLE_NEEDS)."""
-    roles = {"voter"}
-    if values["bureaucracy.depth"] > 0:
-        roles.add("bureaucrat")
-        if values["bureaucracy.interest_groups"] > 0:
-            roles.add("interest_group")
-    if values["ai_agents.count"] > 0:
-        roles.add("ai_agent")
-    return roles
-
-
 def check_roles(specs: tuple[dict, ...], available: set[str], path="oversight.layers") -> None:
     """Every role a layer references must exist in the scenario (exit code 2 otherwise)."""
     for i, spec in enumerate(specs):
         for field, roles in LAYERS[spec["kind"]].roles_used(spec).items():
             missing = [r for r in roles if r not in available]
             if missing:
-                need = ROLE_NEEDS.get(missing[0])
+                need = role_needs(missing[0])
                 raise ConfigError(
                     f"references role {missing[0]!r}, which this scenario does not have"
                     + (f" (it needs {need})" if need else ""),
                     path=f"{path}[{i}].{field}",
                     allowed="roles present: " + ", ".join(sorted(available)),
                 )
+
+
+def roles_exist(values) -> None:
+    """Cross-parameter check: a layer may only reference roles the scenario has (checked at
+    load, not at build; the roles come from the sections' declarations)."""
+    if values["oversight.layers"]:
+        check_roles(values["oversight.layers"], roles_in(values))

@@ -4,6 +4,6 @@
 from sim.meta import import_submodules
 from sim.params.core import PARAMS, Param, declare
 
-import_submodules(__name__, __path__, skip=("core",))
+import_submodules(__name__, __path__, skip=("core", "sections"))
 
 __all__ = ["PARAMS", "Param", "declare"]

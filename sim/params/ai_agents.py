@@ -5,6 +5,7 @@ policy, the autonomy ramp and the lab's control protocol (Greenblatt et al. 2023
 from sim.mechanisms.control import PROTOCOLS
 from sim.mechanisms.scheming import KINDS
 from sim.params.core import declare
+from sim.params.sections import Gate, Role, section
 
 P = "ai_agents."
 
@@ -42,6 +43,19 @@ declare(
     unit="probability",
     low=1e-12,
     high=0.5,
+    log=True,
+)
+declare(
+    P + "feature_dimensions",
+    "int",
+    100,
+    "D: dimension of the feature space an action is a point of (the safe policy draws its "
+    "features from N(0, I)); the catastrophe is one half-space of it. A stochastic agent's "
+    "random deviation overlaps the catastrophe's direction by about 1/sqrt(D); D = 1: every "
+    "deviation points toward the catastrophe or away from it.",
+    unit="dimensions",
+    low=1,
+    high=1_000_000,
     log=True,
 )
 declare(P + "capability", "float", 1.0, "Agents' capability (monitors' scale).", low=0.0,
@@ -109,3 +123,11 @@ declare(P + "gap_sensitivity", "float", 1.0, "k: how fast d' falls as agents out
         "monitor.", unit="1/capability", low=0.0, high=20.0)  # fmt: skip
 _share("collusion", 0.5, "Untrusted monitoring: probability the monitor (a copy of the "
        "agent) colludes on a scheming agent's attack.", "probability")  # fmt: skip
+
+section(
+    "ai_agents",
+    "AI deployment",
+    Gate("ai_agents.count", ">", 0),
+    roles=(Role("ai_agent", watchable=True),),
+    hint="ai_agents.count=1 or more",
+)

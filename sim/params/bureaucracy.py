@@ -6,6 +6,7 @@ groups (capture), multitask incentives (Holmstrom & Milgrom 1991; Zhuang & Hadfi
 mandate is implemented as elected."""
 
 from sim.params.core import declare
+from sim.params.sections import Gate, Role, section
 
 P = "bureaucracy."
 
@@ -302,4 +303,15 @@ declare(
     unit="utility/surplus",
     low=0.0,
     high=10.0,
+)
+
+section(
+    "bureaucracy",
+    "bureaucracy",
+    Gate("bureaucracy.depth", ">", 0),
+    roles=(
+        Role("bureaucrat", watchable=True),
+        Role("interest_group", when=Gate("bureaucracy.interest_groups", ">", 0)),
+    ),
+    hint="bureaucracy.depth=1 or more",
 )

@@ -121,9 +121,14 @@ def _as_int(value: Any, p: Param) -> int:
 def _as_float(value: Any, p: Param) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _type_error(value, p)
-    if not math.isfinite(value):
-        raise ConfigError(f"value {value!r} is not finite", path=p.path, allowed=p.allowed())
-    return float(value)
+    try:
+        out = float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        out = math.inf
+    if not math.isfinite(out):
+        shown = value if isinstance(value, float) else f"an integer of {len(str(value))} digits"
+        raise ConfigError(f"value {shown} is not finite", path=p.path, allowed=p.allowed())
+    return out
 
 
 def _as_bool(value: Any, p: Param) -> bool:
@@ -144,6 +149,7 @@ class Registry(Mapping[str, Param]):
     def __init__(self) -> None:
         self._params: dict[str, Param] = {}
         self._checks: list[Callable[[Mapping[str, Any]], None]] = []
+        self._hooks: dict[str, Callable[[Any, str], Any]] = {}
 
     def declare(self, path: str, kind: str, default: Any, description: str, **kw: Any) -> Param:
         if path in self._params:
@@ -182,6 +188,17 @@ class Registry(Mapping[str, Param]):
         section must enable); it gets every validated value and raises ConfigError."""
         self._checks.append(fn)
         return fn
+
+    def provide(self, name: str, fn: Callable[[Any, str], Any]) -> None:
+        """Register the validator a `list` parameter's item function delegates to. The package
+        that knows the items (sim.oversight for `oversight.layers`) provides it when imported,
+        so this package never imports that one (imports point one way)."""
+        self._hooks[name] = fn
+
+    def provided(self, name: str) -> Callable[[Any, str], Any]:
+        if name not in self._hooks:
+            raise RuntimeError(f"no validator provided for {name!r}: import sim.oversight first")
+        return self._hooks[name]
 
     def check(self, values: Mapping[str, Any], source: str | None = None) -> None:
         """Run every cross-parameter check on a complete set of validated values."""

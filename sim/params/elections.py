@@ -1,6 +1,7 @@
 """Election parameters (plurality: Downs 1957; retrospective: Barro 1973, Ferejohn 1986)."""
 
 from sim.params.core import declare
+from sim.params.sections import section
 
 declare(
     "elections.interval", "int", 20, "Steps between elections.", unit="steps", low=1, high=100_000
@@ -31,3 +32,5 @@ declare(
     low=0.0,
     high=10.0,
 )
+
+section("elections", "electoral")

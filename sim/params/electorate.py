@@ -1,6 +1,7 @@
 """Electorate parameters: voters are numpy arrays, not Python objects (see sim/electorate.py)."""
 
 from sim.params.core import declare
+from sim.params.sections import section
 
 declare(
     "electorate.n_voters",
@@ -31,9 +32,10 @@ declare(
 declare(
     "electorate.information",
     "float",
-    0.6,
+    0.5,
     "Mean voter information q (Beta distributed): the weight of true delivered welfare, "
-    "against visible signals, in perceived performance.",
+    "against visible signals, in perceived performance. Default: citizens know about half "
+    "of what surveys ask (Delli Carpini & Keeter 1996; anchor E3b).",
     unit="share",
     low=0.0,
     high=1.0,
@@ -41,8 +43,10 @@ declare(
 declare(
     "electorate.information_concentration",
     "float",
-    4.0,
-    "Concentration a+b of the Beta distribution of information (higher: more homogeneous).",
+    5.0,
+    "Concentration k = a+b of the Beta distribution of information (higher: more "
+    "homogeneous); the cross-voter sd of q is sqrt(m (1-m) / (k+1)). Default: sd 0.20 at "
+    "m = 0.5, inside the 0.15-0.25 band of Delli Carpini & Keeter 1996 (anchor E3b).",
     low=0.1,
     high=1000.0,
     log=True,
@@ -78,9 +82,16 @@ declare(
 declare(
     "electorate.aspiration",
     "float",
-    0.0,
-    "Perceived performance at which a voter's approval is 0.5.",
+    -0.015,
+    "Offset of each voter's aspiration (the perceived performance approved at 0.5) from what "
+    "the voter perceives of a typical government: the welfare-optimal policy with the "
+    "politicians' initial effort split (Ferejohn 1986; Fearon 1999). 0: approval 0.5 for "
+    "a typical government; the default, slightly lenient, puts the reference scenario's "
+    "incumbent re-election rate in the band of governing parties in plurality democracies "
+    "(anchor E3a).",
     unit="utility",
     low=-10.0,
     high=10.0,
 )
+
+section("electorate", "opinion")

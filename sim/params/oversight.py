@@ -3,14 +3,13 @@ sim/oversight/) and the final human audit. An empty `oversight.layers` (the defa
 oversight. See docs/parts/30-oversight.md."""
 
 from sim.params.core import PARAMS, declare
+from sim.params.sections import Gate, section
 
 
 def _layers(value, path):
     if value is None or (isinstance(value, list | tuple) and not value):
         return ()
-    from sim.oversight import validate_layers  # sim.oversight imports sim.params.core
-
-    return validate_layers(value, path)
+    return PARAMS.provided("oversight.layers")(value, path)  # sim.oversight provides it
 
 
 declare(
@@ -34,8 +33,11 @@ declare(
 declare(
     "oversight.audit_recall",
     "float",
-    1.0,
-    "Probability that the final audit confirms a harmful action it examines.",
+    0.4,
+    "Probability that the final audit confirms a harmful action it examines: a human finding "
+    "the flaw unaided, as critique_review's human_recall (Saunders et al. 2022: reviewers find "
+    "40-60% of flaws, the upper end only with AI critiques; 1 for the perfect audits of "
+    "Greenblatt et al. 2023's control evaluations).",
     unit="probability",
     low=0.0,
     high=1.0,
@@ -48,13 +50,22 @@ declare(
     unit="audits",
     low=0.0,
 )
+declare(
+    "oversight.cost_weight",
+    "float",
+    0.001,
+    "Welfare each voter (taxpayer) loses per unit of oversight_cost per step, charged to "
+    "world.harm: small but not free, one audit costs 1/200 of the welfare a harmful AI action "
+    "destroys (ai_agents.harm = 0.2), so auditing is cheap next to the harm it averts.",
+    unit="utility/audit",
+    low=0.0,
+    high=10.0,
+)
 
-
-@PARAMS.cross_check
-def _roles_exist(values) -> None:
-    """A layer may only reference roles the scenario has (checked at load, not at build)."""
-    if not values["oversight.layers"]:
-        return
-    from sim.oversight import check_roles, roles_in
-
-    check_roles(values["oversight.layers"], roles_in(values))
+section(
+    "oversight",
+    "oversight",
+    Gate("oversight.layers", "nonempty"),
+    hint="at least one item in oversight.layers, e.g. "
+    "--set 'oversight.layers=[{kind: police_patrol}]'",
+)

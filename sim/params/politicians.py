@@ -1,6 +1,7 @@
 """Politician and effort parameters (Laver & Sergenti 2011 rules; best-of-n approval search)."""
 
 from sim.params.core import declare
+from sim.params.sections import section
 from sim.strategies import STRATEGIES
 
 declare(
@@ -24,10 +25,23 @@ declare(
     "politicians.optimization_pressure",
     "int",
     1,
-    "n of the approval maximizer's best-of-n search (KL = log n - (n-1)/n nats).",
+    "n of the approval maximizer's best-of-n search (KL at most log n - (n-1)/n nats).",
     unit="proposals",
     low=1,
     high=4096,
+    log=True,
+)
+declare(
+    "politicians.kl_every",
+    "int",
+    10,
+    "Cadence of the KL measurement of the incumbent's best-of-n choice (metric kl_from_base): "
+    "every k-th step one extra poll rescores the enacted proposal against a fresh pool of "
+    "max(256, 4n) base proposals. Measuring draws from its own stream, so it never changes "
+    "the run; a smaller k costs run time and gives a more precise running mean.",
+    unit="steps",
+    low=1,
+    high=100_000,
     log=True,
 )
 declare(
@@ -113,3 +127,6 @@ declare(
     low=0.0,
     high=10.0,
 )
+
+section("politicians", "electoral")
+section("effort", "model")

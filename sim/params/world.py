@@ -1,6 +1,7 @@
 """Run-level and policy-space parameters."""
 
 from sim.params.core import declare
+from sim.params.sections import section
 
 declare("steps", "int", 200, "Number of model steps to run.", unit="steps", low=1, high=1_000_000)
 declare(
@@ -21,3 +22,5 @@ declare(
     low=1,
     high=5,
 )
+
+section("world", "model")

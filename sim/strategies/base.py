@@ -23,6 +23,10 @@ class CampaignContext:
     step_size: float
     rng: np.random.Generator
     pollster: Any  # sim.agents.Pollster: scores proposals by polled approval
+    # Measure the KL of this step's best-of-n choice (the incumbent, at the declared cadence),
+    # drawing from `measure_rng` so that measuring never changes the run's trajectory.
+    measure_kl: bool = False
+    measure_rng: np.random.Generator | None = None
 
 
 class Strategy(Described):

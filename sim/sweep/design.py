@@ -18,14 +18,19 @@ replications) it dispatches.
   sensitivity analysis can align outputs with the sample order.
 
 Integer parameters are rounded to the nearest integer after sampling (a grid whose
-rounding repeats a value is refused). Every value is validated by the parameter's
-declaration; any failure is a `ConfigError` naming the spec file and the field.
+rounding repeats a value is refused). The number of runs is counted from the spec before
+anything is allocated (`size`, `check_size`): more than `MAX_RUNS`, or a run table that
+would take over half the machine's memory, is refused with the size, unless an explicit
+cap (`max_runs`, or `INSTALIGN_SWEEP_MAX_RUNS`) allows it. Every value is validated by the
+parameter's declaration; any failure is a `ConfigError` naming the spec file and the field.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +45,9 @@ from sim.scenario import plain
 from sim.sweep import seeds
 from sim.sweep.spec import DISTS, Axis, Sweep
 
-MAX_RUNS = 10_000_000
+MAX_RUNS = 10_000_000  # the default cap on a design's runs (see `check_size`)
+CAP_ENV = "INSTALIGN_SWEEP_MAX_RUNS"  # an explicit cap (also `run_sweep(max_design_runs=)`)
+PLAN_BYTES_PER_RUN = 3_000  # peak memory per run to build, check, write and read back the run table
 NUMERIC = ("int", "float")
 
 
@@ -66,8 +73,9 @@ FIELDS = {
 FIELDS.update(monte_carlo=FIELDS["lhs"], morris=FIELDS["sobol"])
 
 
-def build(sweep: Sweep) -> Design:
-    """The design points of `sweep` (a ConfigError if the design cannot be built)."""
+def build(sweep: Sweep, max_runs: int | None = None) -> Design:
+    """The design points of `sweep` (a ConfigError if the design cannot be built, or if it
+    has more than `max_runs` runs: the size is checked from the spec before allocating)."""
     method = sweep.spec.design.method
     if method != "grid" and not sweep.axes:
         raise _err(sweep, "parameters", f"a {method} design needs at least one parameter")
@@ -78,12 +86,82 @@ def build(sweep: Sweep) -> Design:
                 sweep, f"parameters.{path}.{extra[0]}", f"a {method} design does not use "
                 f"`{extra[0]}`", allowed=", ".join(sorted(FIELDS[method])),
             )  # fmt: skip
+    check_size(sweep, max_runs)
     builder = {"grid": _grid, "lhs": _random, "monte_carlo": _random}.get(method, _salib)
-    design = builder(sweep)
-    n = len(design.points) * len(sweep.bases) * len(sweep.interventions)
-    if n * sweep.spec.replications > MAX_RUNS:
-        raise _err(sweep, "design", f"{n * sweep.spec.replications} runs", allowed=f"<= {MAX_RUNS}")
-    return design
+    return builder(sweep)
+
+
+# ---- size, before anything is allocated -------------------------------------------------
+
+
+def size(sweep: Sweep) -> tuple[int, int]:
+    """(design points, runs) of `sweep`, computed from the spec alone (Python ints: a
+    `num: 1e12` axis or a Sobol N of 2^40 costs nothing to count)."""
+    d, k = sweep.spec.design, len(sweep.axes)
+    if d.method == "grid":
+        points = math.prod(_grid_count(sweep, p, a) for p, a in sweep.axes.items())
+    elif d.method in ("lhs", "monte_carlo"):
+        points = max(d.samples or 0, 0)
+    elif d.method == "sobol":
+        points = max(d.samples or 0, 0) * (2 * k + 2 if d.second_order else k + 2)
+    else:
+        points = max(d.samples or 0, 0) * (k + 1)
+    return points, points * len(sweep.bases) * len(sweep.interventions) * sweep.spec.replications
+
+
+def _grid_count(sweep: Sweep, path: str, axis: Axis) -> int:
+    if axis.values is not None:
+        return len(axis.values)
+    if axis.num is not None:
+        return max(axis.num, 0)
+    if axis.step is None or axis.step <= 0:
+        return 0  # `_grid_values` explains what is wrong
+    low, high = _bounds(sweep, path, axis)
+    return int(np.floor((high - low) / axis.step + 1e-9)) + 1  # as `_range` does
+
+
+def check_size(sweep: Sweep, max_runs: int | None = None) -> int:
+    """The number of runs, or a ConfigError when it exceeds `max_runs` (default `MAX_RUNS`)
+    or when planning it would not fit in this machine's memory; says the size either way."""
+    explicit = max_runs if max_runs is not None else _env_cap(sweep)
+    cap = MAX_RUNS if explicit is None else explicit
+    points, runs = size(sweep)
+    need, have = runs * PLAN_BYTES_PER_RUN, _memory()
+    if runs <= cap and (explicit is not None or have is None or need <= have // 2):
+        return runs  # an explicit cap takes the memory estimate's risk
+    why = f"more than the cap of {cap:,} runs" if runs > cap else f"over half of {_gib(have)}"
+    n = (len(sweep.bases), len(sweep.interventions), sweep.spec.replications)
+    raise _err(
+        sweep,
+        "design",
+        f"{runs:,} runs ({points:,} design points x {n[0]} scenario(s) x {n[1]} "
+        f"intervention(s) x {n[2]} replication(s)), about {_gib(need)} of memory to plan: {why}",
+        allowed=f"a smaller design, or set a higher cap: {CAP_ENV}=N in the environment "
+        "or run_sweep(..., max_design_runs=N)",
+    )
+
+
+def _env_cap(sweep: Sweep) -> int | None:
+    raw = os.environ.get(CAP_ENV, "").strip().replace("_", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{CAP_ENV}={raw!r} is not a number of runs", allowed="int >= 1")
+    return int(raw)
+
+
+def _memory() -> int | None:
+    """This machine's physical memory in bytes (None when unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gib(n: int | None) -> str:
+    if n is None:
+        return "unknown"
+    return f"{n / 2**20:,.0f} MiB" if n < 2**30 else f"{n / 2**30:,.1f} GiB"
 
 
 # ---- grid -------------------------------------------------------------------------------

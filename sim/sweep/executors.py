@@ -1,6 +1,9 @@
 """Executors behind one `concurrent.futures` seam: sequential, processes, dask.
 
-`open_executor(kind, workers, scheduler)` is a context manager yielding an `Executor`
+`check(kind, workers, scheduler)` refuses a bad choice before anything starts (the name with
+the closest valid one, the worker count, an unreachable scheduler: a TCP connection within
+`CONNECT_TIMEOUT` seconds). `open_executor(kind, workers, scheduler)` is a context manager
+yielding an `Executor`
 (a `concurrent.futures.Executor` plus `window`, how many runs to keep in flight). The
 runner only calls `submit` and waits on the returned `concurrent.futures.Future`s, so a new
 backend is one more function here.
@@ -26,14 +29,18 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sim.errors import ConfigError, unknown_name
 
 EXECUTORS = ("sequential", "processes", "dask")
+CONNECT_TIMEOUT = 3.0  # seconds to reach a dask scheduler before the store is touched
+DASK_PORT = 8786
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -82,15 +89,56 @@ def open_executor(
     kind: str = "processes", workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[Executor]:
     """An executor of `kind`, shut down on exit (pending runs cancelled)."""
-    if kind not in EXECUTORS:
-        raise unknown_name("executor", kind, EXECUTORS, source="--executor")
-    if workers is not None and workers < 1:
-        raise ConfigError("need at least one worker", source="--workers", allowed="int >= 1")
-    if scheduler and kind != "dask":
-        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+    check(kind, workers, scheduler, reach=False)
     opener = {"sequential": _sequential, "processes": _processes, "dask": _dask}[kind]
     with opener(workers, scheduler) as ex:
         yield ex
+
+
+def check(kind: str, workers: int | None, scheduler: str | None, reach: bool = True) -> None:
+    """Refuse a bad executor choice before anything starts or is written: the name (with
+    the closest valid one), the worker count, `--scheduler` without dask, and (`reach`) a
+    scheduler that does not accept a TCP connection within CONNECT_TIMEOUT seconds."""
+    if kind not in EXECUTORS:
+        raise unknown_name("executor", kind, EXECUTORS, source="--executor")
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise ConfigError(
+            f"{workers} workers: need at least one", source="--workers", allowed="int >= 1"
+        )
+    if scheduler and kind != "dask":
+        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+    if scheduler and reach:
+        reachable(scheduler)
+
+
+def reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """A TCP connection to the scheduler at `address` (`tcp://host:port`, `tls://...` or
+    `host:port`; other transports are left to dask), or a ConfigError."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in ("tcp", "tls"):
+        return
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port = parts.hostname, parts.port or DASK_PORT
+    except ValueError as err:
+        raise ConfigError(f"bad address: {err}", source="--scheduler", path=address) from None
+    if not host:
+        raise ConfigError("no host in the address", source="--scheduler", path=address,
+                          allowed="tcp://HOST:PORT")  # fmt: skip
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        timed_out = isinstance(err, TimeoutError)
+        why = f"no answer within {timeout:g} s" if timed_out else (err.strerror or str(err))
+        raise ConfigError(
+            f"cannot reach the dask scheduler at {host}:{port}: {why}",
+            source="--scheduler",
+            path=address,
+            allowed="the address of a running `dask scheduler`, or no --scheduler for a "
+            "local cluster",
+        ) from None
 
 
 @contextlib.contextmanager

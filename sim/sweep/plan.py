@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
 from sim.params import PARAMS
 from sim.scenario import Config, from_mapping, plain
 from sim.sweep import seeds
@@ -47,26 +48,61 @@ def runs(sweep: Sweep, design: Design) -> tuple[pd.DataFrame, list[str]]:
     for path in PARAMS:
         if path == "seed":
             continue
-        col = _column(sweep, design, path, s, p, i)
-        if any(isinstance(v, tuple | list) for v in col):
-            col = np.array([encode(v) for v in col], dtype=object)
+        values, index = _column(sweep, design, path, s, p, i)
+        if any(isinstance(v, tuple | list) for v in values):
+            values = [encode(v) for v in values]
             json_cols.append(path)
-        table[path] = col
-    frame = pd.DataFrame(table)
-    for path in PARAMS:
-        if path != "seed" and path not in json_cols:
-            frame[path] = pd.Series(frame[path].tolist(), index=frame.index)
-    return frame, json_cols
+        # the natural dtype of the few distinct cells, then one gather over the runs
+        table[path] = pd.Series(list(values)).to_numpy()[index]
+    return pd.DataFrame(table), json_cols
 
 
-def _column(sweep: Sweep, design: Design, path: str, s, p, i) -> np.ndarray:
+def _column(sweep: Sweep, design: Design, path: str, s, p, i) -> tuple[list, np.ndarray]:
+    """The cells of one parameter (a design point's or a (scenario, intervention) pair's
+    value) and each run's index into them: a few values, not one Python object per run."""
     if path in sweep.axes:
-        return design.points[path].to_numpy(dtype=object)[p]
-    per = np.empty((len(sweep.bases), len(sweep.interventions)), dtype=object)
-    for a, base in enumerate(sweep.bases.values()):
-        for b, over in enumerate(sweep.interventions.values()):
-            per[a, b] = over.get(path, base[path])
-    return per[s, i]
+        return design.points[path].tolist(), p
+    values = [
+        over.get(path, base[path])
+        for base in sweep.bases.values()
+        for over in sweep.interventions.values()
+    ]
+    return values, s * len(sweep.interventions) + i
+
+
+def check_points(sweep: Sweep, design: Design) -> None:
+    """Build the config of every (scenario, design point, intervention) as dispatch will
+    (`Config.with_overrides`: each value and every cross-parameter check), so a point that
+    fails is refused before the store exists, naming the point and the field."""
+    points = design.points[list(sweep.axes)].to_dict("records") if sweep.axes else [{}]
+    for ref, base in sweep.bases.items():
+        for name, over in sweep.interventions.items():
+            for p, values in enumerate(points):
+                try:
+                    base.with_overrides({**values, **over}, source=sweep.source)
+                except ConfigError as err:
+                    raise _at_point(sweep, err, p, values, ref, name) from None
+
+
+def _at_point(sweep: Sweep, err: ConfigError, point: int, values: dict, ref: str, name: str):
+    shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
+    where = f"design point {point}" + (f" ({shown})" if shown else "")
+    if len(sweep.bases) > 1:
+        where += f", scenario {ref}"
+    if len(sweep.interventions) > 1 or name != "none":
+        where += f", intervention {name}"
+    return ConfigError(
+        err.detail,
+        source=sweep.source,
+        path=f"{where}: {err.path}" if err.path else where,
+        allowed=err.allowed,
+        suggestion=err.suggestion,
+    )
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(plain(value)) if isinstance(value, tuple | list) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def varied(manifest: Mapping[str, Any]) -> dict[str, list[str]]:

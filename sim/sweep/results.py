@@ -1,4 +1,4 @@
-"""Loading a sweep store as tidy pandas frames (`sim.sweep.store.load(DIR)`).
+"""Loading a sweep store as tidy pandas frames (`sim.sweep.load(DIR)`).
 
 `load(DIR)` returns a `SweepResults` with:
 
@@ -25,9 +25,15 @@
   None otherwise.
 - `missing`: run ids neither finished nor failed (an interrupted sweep).
 
+- `status`: the manifest's status, or `died` when it says `running` and no live driver
+  holds the store; `damaged`: the missing or unreadable files `--resume` would repair.
+
 A partial store loads: unreadable or absent parts are skipped (with a warning), duplicate
 rows of a run keep the latest, and runs without results are simply absent from `summary`
-(and from `events`, whose rows of a run come from the latest part that covers it).
+(and from `events`, whose rows of a run come from the latest part that covers it). Asking
+`series.frame` or `events` for given runs whose part is unreadable is a ConfigError naming
+the part, as is a store without a readable manifest or design: one line saying what is
+damaged and that `instalign sweep SPEC --out DIR --resume` repairs it.
 """
 
 from __future__ import annotations
@@ -45,19 +51,49 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ConfigError
+from sim.sweep.damage import Damage, diagnose, runs_of, why
+from sim.sweep.lock import liveness
 from sim.sweep.plan import ID_COLUMNS
-from sim.sweep.store import EVENTS, event_folders, part_files, read_failures, read_manifest
+from sim.sweep.store import (
+    EVENTS,
+    done_ids,
+    event_folders,
+    part_files,
+    read_failures,
+    read_manifest,
+)
 
 
-def _read_parts(paths: list[Path], columns: list[str] | None = None, filters=None) -> pd.DataFrame:
+def _read_parts(
+    paths: list[Path], columns: list[str] | None = None, filters=None, wanted=None
+) -> pd.DataFrame:
+    """The parts' rows; an unreadable part is skipped with a warning, unless it holds one
+    of the runs `wanted` (a ConfigError: those runs' data is lost until --resume)."""
     frames = []
     for path in paths:
         try:
             frames.append(pq.read_table(path, columns=columns, filters=filters).to_pandas())
         except (OSError, pa.ArrowException) as err:
+            _lost(path, err, wanted)
             warnings.warn(f"skipping unreadable part {path}: {err}", stacklevel=3)
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _lost(path: Path, err: Exception, wanted: set[int] | None) -> None:
+    """Raise when the unreadable part `path` held any of the runs `wanted`."""
+    if not wanted:
+        return
+    root = path.parent.parent.parent if path.parent.parent.name == EVENTS else path.parent.parent
+    held = sorted(set(runs_of(root, path.name)) & wanted)
+    if held:
+        raise ConfigError(
+            f"damaged store: {path.relative_to(root)} is unreadable ({why(err)}); it held "
+            f"run(s) {', '.join(map(str, held[:8]))}",
+            source=str(root),
+            allowed=f"`instalign sweep SPEC --out {root} --resume` moves it aside and "
+            "recomputes its runs",
+        )
 
 
 @dataclass
@@ -92,6 +128,7 @@ class SeriesView:
     paths: list[Path]
     design: pd.DataFrame
     finished: set[int] = field(default_factory=set)
+    metrics: list[str] = field(default_factory=list)
 
     def frame(
         self, run_ids=None, metrics: list[str] | None = None, design: bool = False
@@ -99,9 +136,12 @@ class SeriesView:
         cols = None if metrics is None else ["run_id", "step", *metrics]
         ids = [int(r) for r in run_ids] if run_ids is not None else None
         filters = [("run_id", "in", ids)] if ids is not None else None
-        out = _read_parts(self.paths, cols, filters)
-        if out.empty:
-            return out
+        out = _read_parts(self.paths, cols, filters, set(ids) & self.finished if ids else None)
+        if out.empty:  # the columns all the same, so callers can index them
+            names = cols or ["run_id", "step", *self.metrics]
+            empty = {c: pd.Series(dtype="int64" if c in ("run_id", "step") else "float64")
+                     for c in names}  # fmt: skip
+            return pd.DataFrame(empty)
         out = out[out["run_id"].isin(self.finished)]
         out = out.drop_duplicates(["run_id", "step"], keep="last")
         out = out.sort_values(["run_id", "step"]).reset_index(drop=True)
@@ -127,6 +167,20 @@ class SweepResults:
         return list(self.manifest.get("metrics", []))
 
     @property
+    def status(self) -> str:
+        """The manifest's status, except `died` for a store whose manifest says `running`
+        while no live driver holds it (see `sim.sweep.lock`)."""
+        status = self.manifest.get("status", "")
+        if status == "running" and liveness(self.path)["state"] != "live":
+            return "died"
+        return status
+
+    @property
+    def damaged(self) -> list[Damage]:
+        """Missing or unreadable files (`--resume` repairs them; see `sim.sweep.damage`)."""
+        return diagnose(self.path, self.manifest)
+
+    @property
     def missing(self) -> list[int]:
         seen = set(self.summary["run_id"]) | set(self.failures["run_id"])
         return [r for r in self.design["run_id"].tolist() if r not in seen]
@@ -144,7 +198,7 @@ class SweepResults:
         if run_ids is not None:
             done &= {int(r) for r in run_ids}
         paths = part_files(self.path, f"{EVENTS}/{name}")
-        out, covered = _read_events(paths, columns, done)
+        out, covered = _read_events(paths, columns, done, done if run_ids is not None else None)
         if design and len(out):
             keep = [*ID_COLUMNS, *(a for a in self.axes if a not in ID_COLUMNS)]
             out = out.merge(self.design[keep], on="run_id", how="left")
@@ -161,12 +215,15 @@ class SweepResults:
 
 
 def load(root: str | os.PathLike) -> SweepResults:
-    """Load the sweep store at `root` (see the module docstring for the frames)."""
+    """Load the sweep store at `root` (see the module docstring for the frames). A store
+    without a readable manifest or design is a ConfigError saying what is damaged and
+    what `--resume` recovers."""
     root = Path(root)
-    manifest = read_manifest(root) if root.is_dir() else None
-    if manifest is None:
-        raise ConfigError("not a sweep store (no manifest.json)", source=str(root))
-    design = pq.read_table(root / "design.parquet").to_pandas()
+    manifest = _manifest(root)
+    try:
+        design = pq.read_table(root / "design.parquet").to_pandas()
+    except (OSError, pa.ArrowException) as err:
+        raise _damaged(root, "design.parquet", err, "rebuilds it from the spec") from None
     raw = _read_parts(part_files(root, "summary"))
     if raw.empty:
         raw = pd.DataFrame({"run_id": pd.Series(dtype="int64")})
@@ -186,7 +243,38 @@ def load(root: str | os.PathLike) -> SweepResults:
     )
 
 
-def _read_events(paths: list[Path], columns, done: set[int]) -> tuple[pd.DataFrame, set[int]]:
+def _manifest(root: Path) -> dict[str, Any]:
+    if not root.is_dir():
+        raise ConfigError("not a sweep store (no such folder)", source=str(root))
+    try:
+        manifest = read_manifest(root)
+    except ConfigError as err:
+        why = f"unreadable ({err.detail.removeprefix('unreadable manifest: ')[:120]})"
+        fix = "rebuilds it from the spec when design.parquet is intact"
+        raise _damaged(root, "manifest.json", why, fix) from None
+    if manifest is None:
+        if not (root / "design.parquet").exists() and not part_files(root, "summary"):
+            raise ConfigError("not a sweep store (no manifest.json)", source=str(root))
+        fix = "rebuilds it from the spec when design.parquet is intact"
+        raise _damaged(root, "manifest.json", "missing", fix)
+    return manifest
+
+
+def _damaged(root: Path, name: str, error: Any, fix: str) -> ConfigError:
+    if isinstance(error, FileNotFoundError):
+        error = "missing"
+    what = error if isinstance(error, str) else f"unreadable ({why(error)})"
+    runs = len(done_ids(root))
+    return ConfigError(
+        f"damaged store: {name} is {what}; the {runs} finished runs in summary/ are intact",
+        source=str(root),
+        allowed=f"`instalign sweep SPEC --out {root} --resume` {fix}",
+    )
+
+
+def _read_events(
+    paths: list[Path], columns, done: set[int], wanted: set[int] | None = None
+) -> tuple[pd.DataFrame, set[int]]:
     """Rows of the runs in `done`, each run's from the latest part covering it (a run stored
     twice, killed between its events and its summary and then resumed, is not doubled).
     Pass 1 reads only the parts' metadata; pass 2 keeps each part's rows of the runs it is
@@ -197,6 +285,7 @@ def _read_events(paths: list[Path], columns, done: set[int]) -> tuple[pd.DataFra
         try:
             meta = json.loads(pq.read_schema(path).metadata[b"instalign"])
         except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as err:
+            _lost(path, err, wanted)
             warnings.warn(f"skipping unreadable part {path}: {err}", stacklevel=3)
             continue
         latest.update({r: i for r in meta.get("run_ids", []) if r in done})
@@ -219,7 +308,8 @@ def _read_events(paths: list[Path], columns, done: set[int]) -> tuple[pd.DataFra
 def _series(root: Path, manifest: dict, design: pd.DataFrame, done: set[int]) -> SeriesView | None:
     if not manifest["spec"]["record"].get("every"):
         return None
-    return SeriesView(part_files(root, "series"), design[list(ID_COLUMNS)], done)
+    paths, ids = part_files(root, "series"), design[list(ID_COLUMNS)]
+    return SeriesView(paths, ids, done, list(manifest.get("metrics", [])))
 
 
 def _problem(root: Path, manifest: dict) -> SAProblem | None:

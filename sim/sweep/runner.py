@@ -1,5 +1,9 @@
 """Dispatch a sweep's runs to an executor and store each result as it finishes.
 
+- `run_sweep` checks everything before the first write: the executor (name, workers, a
+  reachable scheduler), the spec, the design's size (counted before it is built), every
+  design point's config (`sim.sweep.plan.check_points`) and `--out` (`sim.sweep.prepare`).
+  A refusal is a ConfigError (exit code 2) and `--out` stays as it was.
 - Only `Executor.window` runs are in flight at once and results are flushed to Parquet
   parts every few seconds, so memory stays flat however many runs a sweep has.
 - A run that raises comes back as data (`sim.sweep.task.Outcome`) and is stored in
@@ -11,38 +15,47 @@
 - Ctrl-C (SIGINT) or SIGTERM once: no new runs start, the ones in flight finish and are
   stored, status `interrupted`. Twice: pending runs are cancelled at once. Either way the
   finished runs are on disk and `--resume` completes the sweep.
-- Progress: a rich bar with runs done, failed, rate and ETA (on stderr).
+- A store that stops taking results (a full disk): no new runs start, the ones in flight
+  finish, every run the disk still takes is written (`StoreWriter`), the status is
+  `failed-write` with the error, and `StoreWriteError` (exit code 4) says what is stored.
+- The store's lock and heartbeat (`sim.sweep.lock`) refuse a second driver and let
+  `--resume` take over the store of a driver that died.
+- Progress: `sim.progress.Progress` on stderr (a bar on a terminal, a plain line every few
+  seconds in a log).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import functools
 import signal
+import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
-from sim.sweep import plan, store
+from sim.errors import ConfigError
+from sim.progress import Progress, interval
+from sim.sweep import lock, plan, prepare, store
 from sim.sweep.design import build
 from sim.sweep.executors import Executor, open_executor
+from sim.sweep.executors import check as check_executor
 from sim.sweep.spec import load_spec
+from sim.sweep.store import StoreWriteError
 from sim.sweep.task import Outcome, Task, execute, faults_from_env
 from sim.sweep.writer import StoreWriter, session_info
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+ProgressFactory = Callable[..., Progress]  # (total=, label=) -> a sim.progress.Progress
 
 
 @dataclass
@@ -50,7 +63,7 @@ class Report:
     submitted: int = 0
     ran: int = 0
     failed: int = 0
-    status: str = "complete"  # complete | interrupted | incomplete
+    status: str = "complete"  # complete | interrupted | incomplete | failed-write
     reason: str = ""
 
 
@@ -78,36 +91,27 @@ class Stop:
         self.requested = True
 
 
-class RateColumn(ProgressColumn):
-    def render(self, task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f} runs/s" if speed else "-- runs/s", style="progress.data.speed")
-
-
-def progress_bar(console: Console | None = None, quiet: bool = False) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("failed [red]{task.fields[failed]}"),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console or Console(stderr=True),
-        disable=quiet,
-    )
+def progress_bar(console: Console | None = None, quiet: bool = False) -> ProgressFactory:
+    """How a sweep shows its progress on stderr (`console`'s file, if given): a
+    `sim.progress.Progress` of runs done and failed, a bar on a terminal and a plain line
+    every few seconds in a log; `quiet` shows nothing."""
+    stream = console.file if console is not None else None
+    every = interval()  # a bad INSTALIGN_PROGRESS_SECONDS is refused before anything runs
+    return functools.partial(Progress, unit="runs", every=every, stream=stream, quiet=quiet)
 
 
 def run_tasks(
-    tasks: Iterator[Task], total: int, executor: Executor, writer: StoreWriter, progress: Progress
+    tasks: Iterator[Task],
+    total: int,
+    executor: Executor,
+    writer: StoreWriter,
+    progress: ProgressFactory,
 ) -> Report:
     """Run `tasks` on `executor`, storing every outcome in `writer` as it arrives."""
     report, pending = Report(), {}
-    bar = progress.add_task(writer.manifest["sweep"], total=total, failed=0)
-    with Stop() as stop, progress:
+    with Stop() as stop, progress(total=total, label=writer.manifest["sweep"]) as shown:
         try:
-            _loop(tasks, executor, writer, progress, bar, stop, report, pending)
+            _loop(tasks, executor, writer, shown, stop, report, pending)
         except KeyboardInterrupt:
             report.status, report.reason = "interrupted", "aborted by a second Ctrl-C"
             for future in pending:
@@ -117,7 +121,7 @@ def run_tasks(
     return report
 
 
-def _loop(tasks, executor, writer, progress, bar, stop, report, pending) -> None:
+def _loop(tasks, executor, writer, shown, stop, report, pending) -> None:
     exhausted = False
     while True:
         while not (exhausted or stop.requested) and len(pending) < executor.window:
@@ -140,8 +144,12 @@ def _loop(tasks, executor, writer, progress, bar, stop, report, pending) -> None
                 writer.add(outcome)
                 report.ran += outcome.ok
                 report.failed += not outcome.ok
-                progress.update(bar, advance=1, failed=report.failed)
+                shown.advance(failed=int(not outcome.ok))
         writer.maybe_flush()
+        if writer.stuck and report.status == "complete":
+            report.status = "failed-write"
+            report.reason = f"the store does not take results ({writer.error})"
+            stop.requested = True  # the runs in flight finish; their results are tried too
         if report.status == "incomplete":
             for future in pending:
                 future.cancel()
@@ -177,31 +185,72 @@ def run_sweep(
     resume: bool = False,
     max_runs: int | None = None,
     flush_seconds: float = 2.0,
-    progress: Progress | None = None,
+    progress: ProgressFactory | None = None,
+    max_design_runs: int | None = None,
 ) -> tuple[Report, dict]:
-    """Validate `spec`, prepare the store `out`, run what is not done; (report, manifest)."""
+    """Validate everything, prepare the store `out`, run what is not done; (report,
+    manifest). Every check that can fail comes before the first write (a ConfigError, exit
+    code 2, and `out` as it was); a store the disk stops taking raises StoreWriteError
+    after keeping every run it could write. `max_design_runs` raises the design size cap."""
+    check_executor(executor, workers, scheduler)
+    if max_runs is not None and max_runs < 1:
+        raise ConfigError(f"{max_runs}", source="--max-runs", allowed="int >= 1")
+    if not flush_seconds >= 0:
+        raise ConfigError(f"{flush_seconds}", source="--flush-seconds", allowed="seconds >= 0")
     sweep = load_spec(spec)
-    design = build(sweep)
+    design = build(sweep, max_design_runs)
+    plan.check_points(sweep, design)
     out = Path(out)
-    store.check(out, sweep, resume)  # refuse before creating or locking anything
-    with store.locked(out):
-        manifest = store.check(out, sweep, resume)
-        store.clean_temporaries(out)
-        if manifest is None:
-            manifest = store.create(out, sweep, design, *plan.runs(sweep, design))
+    state = prepare.check(out, sweep, resume)  # refuse before starting or writing anything
+    progress = progress or progress_bar()
+    with open_executor(executor, workers, scheduler) as ex, lock.owned(out) as previous:
+        state = prepare.check(out, sweep, resume)  # again, now that the store is ours
+        manifest, repairs = prepare.prepare(out, sweep, design, state)
+        _announce(out, previous, repairs)
         table = pq.read_table(out / "design.parquet").to_pandas()
         done = store.done_ids(out)
         todo = [r for r in table["run_id"].tolist() if r not in done][: max_runs or None]
         faults = faults_from_env()
-        with open_executor(executor, workers, scheduler) as ex:
-            session = session_info(executor, ex.workers, scheduler)
-            session["faults"] = sorted(faults) or None
-            writer = StoreWriter(out, manifest, session, flush_seconds, max(64, 8 * ex.window))
-            tasks = plan.tasks(manifest, table, todo, str(out / "manifest.json"), faults)
-            try:
-                report = run_tasks(tasks, len(todo), ex, writer, progress or progress_bar())
-            except BaseException:
+        session = session_info(executor, ex.workers, scheduler)
+        session.update(faults=sorted(faults) or None, took_over=previous, repaired=repairs or None)
+        writer = StoreWriter(out, manifest, session, flush_seconds, max(64, 8 * ex.window))
+        tasks = plan.tasks(manifest, table, todo, str(out / "manifest.json"), faults)
+        try:
+            report = run_tasks(tasks, len(todo), ex, writer, progress)
+        except BaseException:
+            with contextlib.suppress(Exception):
                 writer.finish("crashed")  # keep every finished run, then re-raise
-                raise
-            manifest = writer.finish(report.status)
+            raise
+        manifest = writer.finish(report.status)
+    if manifest["status"] == "failed-write":
+        raise _write_error(out, writer, manifest, report)
     return report, manifest
+
+
+def _announce(out: Path, previous: dict | None, repairs: list) -> None:
+    """Say on stderr what `--resume` found and did before running anything."""
+    if previous:
+        _say(f"{out}: taking over from a driver that died ({lock.describe(previous)})")
+    for r in repairs:
+        did = f"rebuilt {r['rebuilt']}" if "rebuilt" in r else f"moved aside to {r['moved']}"
+        runs = f"; its runs {r['runs']} run again" if r.get("runs") else ""
+        _say(f"{out}: {r['file']} {r.get('reason', '')}: {did}{runs}")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _write_error(out: Path, writer: StoreWriter, manifest: dict, report: Report):
+    c = manifest["counts"]
+    lost = writer.session.get("unwritten", 0)
+    state = (
+        "status failed-write" if writer.manifest_written else "the manifest could not be updated"
+    )
+    err = StoreWriteError(
+        f"{out}: writing results failed ({writer.error}); {c['done']} of {c['total']} runs "
+        f"are stored, {lost} finished runs could not be written ({state}); free space, then "
+        "run the same command with --resume"
+    )
+    err.report, err.manifest = report, manifest
+    return err

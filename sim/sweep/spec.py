@@ -7,7 +7,9 @@ the field path and the closest valid name)::
 
     id: goodhart_pressure                # optional; defaults to the file's stem
     description: ...
-    scenario: low_information_electorate-v1   # or `scenarios: [a-v1, b-v1]` (an ensemble)
+    scenario: low_information_electorate-v1   # or `scenarios: [a-v1, b-v1]` (an ensemble);
+                                         # a path (`mine.yaml`, `../x/y.yaml`) is read from
+                                         # the spec's folder
     set: {electorate.n_voters: 2000}     # fixed overrides, like `--set` (nested or dotted)
     steps: 100                           # optional; the scenario's `steps` otherwise
     parameters:                          # what varies: dotted parameter path -> axis
@@ -40,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.components import METRICS
 from sim.errors import ConfigError, closest
 from sim.params import PARAMS
+from sim.params.sections import SECTIONS, unused_message
 from sim.scenario import Config, flatten, load, read_yaml
 from sim.sweep.seeds import CRN_MODES
 
@@ -226,10 +229,11 @@ def _bases(spec: SweepSpec, fixed: dict[str, Any], source: str) -> dict[str, Con
     if not refs or len(set(refs)) != len(refs):
         raise ConfigError("empty or repeated scenarios", source=source, path="scenarios")
     overrides = {**fixed, **({"steps": spec.steps} if spec.steps else {})}
+    folder = Path(source).parent  # a relative scenario path is read from the spec's folder
     bases = {}
     for i, ref in enumerate(refs):
         where = "scenario" if spec.scenario is not None else f"scenarios[{i}]"
-        bases[ref] = _with_path(lambda r=ref: load(r, overrides), source, where)
+        bases[ref] = _with_path(lambda r=ref: load(r, overrides, folder), source, where)
     return bases
 
 
@@ -259,7 +263,24 @@ def _axes(spec: SweepSpec, fixed: dict, bases: dict, source: str) -> dict[str, A
             raise ConfigError(f"parameter {why}", source=source, path=where)
         for i, value in enumerate(axis.values or []):
             _check_value(path, value, source, f"{where}.values[{i}]")
+        _check_used(path, spec, bases, source, where)
     return dict(spec.parameters)
+
+
+def _check_used(path: str, spec: SweepSpec, bases: dict, source: str, where: str) -> None:
+    """Refuse an axis over a parameter whose component is off in every base scenario (and
+    that neither another axis nor an intervention turns on): the axis would be flat."""
+    sec = SECTIONS.get(path.split(".", 1)[0]) if "." in path else None
+    if sec is None or sec.gate is None or path == sec.gate.path:
+        return
+    gate = sec.gate.path
+    turned = (
+        gate in _flat(v or {}, source, "interventions") for v in (spec.interventions or {}).values()
+    )
+    if gate in spec.parameters or any(turned):
+        return
+    if not any(sec.enabled(b.values) for b in bases.values()):
+        raise ConfigError(unused_message(path, sec), source=source, path=where)
 
 
 def _check_value(path: str, value: Any, source: str, where: str) -> Any:

@@ -22,23 +22,24 @@ Layout of DIR::
                          then resumed) keeps the rows of its latest part
     failures.parquet     run_id, error, traceback, session (the latest failed attempt of each
                          run that has not succeeded since); `failures/part-*` stage new ones
+    .lock                the driver's lock and record (pid, host, heartbeat): `sim.sweep.lock`
+    damaged/             parts `--resume` moved aside as unreadable: `sim.sweep.damage`
 
 Every file is written to a temporary name beside it, fsynced, then renamed (an atomic
 replace on POSIX): a reader never sees half a file and a killed sweep leaves no corrupt
-part. Parts are flushed every `flush_seconds` or `flush_rows` runs, whichever comes first,
+part; a write the disk refuses removes its temporary file and leaves the target as it was.
+Parts are flushed every `flush_seconds` or `flush_rows` runs, whichever comes first,
 so memory stays bounded. Each part's Parquet metadata holds its provenance as JSON under
 the key `instalign`. A run counts as done once its summary row is stored; `--resume` runs
 every run that is not done (missing or failed). The writer is `sim.sweep.writer.StoreWriter`;
-the loader is `sim.sweep.results.load` (also exported here as `load`).
+the loader is `sim.sweep.results.load` (also `sim.sweep.load`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, InstalignError
 from sim.provenance import code_version
-from sim.scenario import META_KEYS, flatten, plain
+from sim.scenario import plain
 from sim.sweep.design import Design
 from sim.sweep.spec import Sweep
 
@@ -66,12 +67,19 @@ def now() -> str:
 
 
 def atomic_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, fsync, rename; on failure (a full
+    disk) the temporary file is removed and the OSError raised: `path` is left as it was."""
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def atomic_json(path: Path, doc: dict[str, Any]) -> None:
@@ -101,79 +109,11 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
         raise ConfigError(f"unreadable manifest: {err}", source=str(path)) from None
 
 
-def check(root: Path, sweep: Sweep, resume: bool) -> dict[str, Any] | None:
-    """The existing manifest of `root` for this sweep (None for a new store), or a
-    ConfigError when `root` holds something else; nothing is written."""
-    if root.exists() and not root.is_dir():
-        raise ConfigError("not a folder", source="--out", path=str(root))
-    manifest = read_manifest(root) if root.exists() else None
-    if manifest is None:
-        if root.exists() and any(not p.name.startswith(".") for p in root.iterdir()):
-            raise ConfigError(
-                "folder is not empty and holds no sweep (no manifest.json)",
-                source="--out",
-                path=str(root),
-                allowed="a new or empty folder, or a sweep store with --resume",
-            )
-        return None
-    if manifest.get("identity") != sweep.identity():
-        raise ConfigError(
-            f"folder holds a different sweep ({manifest.get('sweep')!r} from "
-            f"{manifest.get('spec_file')}); nothing was changed",
-            source="--out",
-            path=str(root),
-            allowed="a new folder, or the same spec with --resume",
-        )
-    changed = _base_changes(manifest, sweep)
-    if changed:
-        raise ConfigError(
-            f"the base scenario changed since this sweep was created ({changed[0]}); "
-            "nothing was changed",
-            source="--out",
-            path=str(root),
-            allowed="a new folder for the new values",
-        )
-    if not resume:
-        c = manifest.get("counts", {})
-        raise ConfigError(
-            f"folder already holds this sweep ({c.get('done')} of {c.get('total')} runs done)",
-            source="--out",
-            path=str(root),
-            allowed="--resume to complete it, or another --out",
-        )
-    return manifest
+class StoreWriteError(InstalignError):
+    """Results could not be written (a full disk, a file size limit): the sweep stopped,
+    the store's status is `failed-write`; free space, then `--resume` completes it."""
 
-
-def _base_changes(manifest: dict[str, Any], sweep: Sweep) -> list[str]:
-    """Parameters whose resolved value differs from the stored base scenarios (parameters
-    declared since the sweep was created take their defaults and are not compared)."""
-    out = []
-    for ref, config in sweep.bases.items():
-        doc = manifest.get("bases", {}).get(ref)
-        if doc is None:
-            return [f"scenario {ref} is new"]
-        stored = flatten({k: v for k, v in doc.items() if k not in META_KEYS}, ref)
-        for path, value in stored.items():
-            if path in config.values and plain(config.values[path]) != value:
-                out.append(f"{ref}: {path} was {value!r}, now {plain(config.values[path])!r}")
-    return out
-
-
-@contextlib.contextmanager
-def locked(root: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `root` (a second sweep writing it is refused)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                "another sweep is writing this folder", source="--out", path=str(root)
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    exit_code = 4
 
 
 def clean_temporaries(root: Path) -> None:
@@ -188,6 +128,13 @@ def create(
     root: Path, sweep: Sweep, design: Design, table: pd.DataFrame, json_cols: list[str]
 ) -> dict[str, Any]:
     """Write design.parquet (and sample.parquet), then manifest.json, which marks the store."""
+    write_design(root, sweep, design, table)
+    manifest = new_manifest(sweep, design, table, json_cols)
+    atomic_json(root / "manifest.json", manifest)
+    return manifest
+
+
+def write_design(root: Path, sweep: Sweep, design: Design, table: pd.DataFrame) -> None:
     meta = {"sweep": sweep.name, "identity": sweep.identity(), **code_version()}
     atomic_parquet(root / "design.parquet", table, meta)
     if design.sample is not None:
@@ -195,7 +142,12 @@ def create(
         sample = pd.DataFrame(design.sample, columns=names)
         sample.insert(0, "point", range(len(sample)))
         atomic_parquet(root / "sample.parquet", sample, meta)
-    manifest = {
+
+
+def new_manifest(
+    sweep: Sweep, design: Design, table: pd.DataFrame, json_cols: list[str]
+) -> dict[str, Any]:
+    return {
         "format": FORMAT,
         "sweep": sweep.name,
         "description": sweep.spec.description,
@@ -216,8 +168,18 @@ def create(
         "created": now(),
         "sessions": [],
     }
-    atomic_json(root / "manifest.json", manifest)
-    return manifest
+
+
+def next_session(root: Path, manifest: dict[str, Any]) -> int:
+    """The number of a new session: after every session of the manifest and every part on
+    disk (a rebuilt manifest has lost its sessions, not its parts: no name is reused)."""
+    seen = [int(p.name.split("-")[1]) for p in _all_part_files(root) if p.name.count("-") >= 2]
+    return max([len(manifest["sessions"]), *seen]) + 1
+
+
+def _all_part_files(root: Path) -> list[Path]:
+    folders = [*KINDS, *(f"{EVENTS}/{name}" for name in event_folders(root))]
+    return [p for kind in folders for p in part_files(root, kind)]
 
 
 def part_files(root: Path, kind: str) -> list[Path]:
@@ -256,10 +218,3 @@ def read_failures(root: Path) -> pd.DataFrame:
         )
     frame = pd.concat(frames, ignore_index=True)
     return frame.drop_duplicates("run_id", keep="last").reset_index(drop=True)
-
-
-def load(root: str | os.PathLike):
-    """Load a sweep store as tidy pandas frames (see `sim.sweep.results.SweepResults`)."""
-    from sim.sweep.results import load as _load
-
-    return _load(root)

@@ -18,10 +18,11 @@ import pandas as pd
 from sim.provenance import code_version
 from sim.sweep.store import (
     EVENTS,
-    KINDS,
+    StoreWriteError,
     atomic_json,
     atomic_parquet,
     done_ids,
+    next_session,
     now,
     part_files,
     read_failures,
@@ -33,39 +34,55 @@ TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class StoreWriter:
-    """Buffers finished runs and writes them as Parquet parts; updates the manifest."""
+    """Buffers finished runs and writes them as Parquet parts; updates the manifest.
+
+    A write that fails (a full disk, a file size limit) is retried run by run, so every
+    run the disk still takes is stored; what it does not take stays buffered and is tried
+    again at the next flush. `stuck` tells the runner to stop dispatching; `error` is the
+    first failure, recorded in the manifest with status `failed-write`."""
 
     def __init__(
         self, root: Path, manifest: dict, session: dict, flush_seconds: float, flush_rows: int
     ) -> None:
         self.root, self.manifest, self.session = root, manifest, session
         self.flush_seconds, self.flush_rows = flush_seconds, flush_rows
-        self.buffers: dict[str, list] = {k: [] for k in KINDS}
-        self.events: dict[str, list[tuple[int, pd.DataFrame]]] = {}
+        self.runs: list[Outcome] = []  # finished, not stored yet
+        self.fails: list[dict] = []  # failed attempts, not stored yet
         self.event_rows = 0
         self.seq, self.last_flush = 0, time.monotonic()
+        self.error: str | None = None
+        self.write_errors = 0
         done = done_ids(root)
         self.done = len(done)
         self.ran = self.failed = 0
         self.failed_ids: set[int] = _failure_ids(root) - done  # runs whose last attempt failed
+        for old in manifest["sessions"]:
+            old.setdefault("status", "died")  # it never finished: its driver died
+        self.index = next_session(root, manifest)
+        session["number"] = self.index
         manifest["sessions"].append(session)
-        self.index = len(manifest["sessions"])
         self._write_manifest("running")
+        if self.error:  # nothing can be written: stop before running anything
+            raise StoreWriteError(f"{root}: cannot write the manifest: {self.error}")
+
+    @property
+    def stuck(self) -> bool:
+        """Finished work is waiting that the store did not take."""
+        return bool(self.error and (self.runs or self.fails))
 
     def add(self, outcome: Outcome) -> None:
         if outcome.ok:
             self.ran += 1
             self.failed_ids.discard(outcome.run_id)
-            self.buffers["summary"].append(
-                {"run_id": outcome.run_id, **outcome.summary, "elapsed_s": outcome.elapsed}
-            )
-            if outcome.series is not None:
-                self.buffers["series"].append((outcome.run_id, outcome.series))
-            self._add_tables(outcome)
+            for name, frame in outcome.tables.items():
+                if not TABLE_NAME.fullmatch(name) or not isinstance(frame, pd.DataFrame):
+                    raise ValueError(f"run {outcome.run_id}: bad event table {name!r}")
+                self.event_rows += len(frame)
+            self.runs.append(outcome)
         else:
             self.failed += 1
             self.failed_ids.add(outcome.run_id)
-            self.buffers["failures"].append(
+            self.fails.append(
                 {
                     "run_id": outcome.run_id,
                     "error": outcome.error,
@@ -76,76 +93,117 @@ class StoreWriter:
         self.maybe_flush()
 
     def maybe_flush(self) -> None:
-        pending = len(self.buffers["summary"]) + len(self.buffers["failures"])
+        pending = len(self.runs) + len(self.fails)
         due = time.monotonic() - self.last_flush >= self.flush_seconds
         full = pending >= self.flush_rows or self.event_rows >= EVENT_ROWS
         if pending and (due or full):
             self.flush()
 
-    def _add_tables(self, outcome: Outcome) -> None:
-        for name, frame in outcome.tables.items():
-            if not TABLE_NAME.fullmatch(name) or not isinstance(frame, pd.DataFrame):
-                raise ValueError(f"run {outcome.run_id}: bad event table {name!r}")
-            self.events.setdefault(name, []).append((outcome.run_id, frame))
-            self.event_rows += len(frame)
-
     def flush(self) -> None:
-        """Write buffered rows: series and events first, summary last (a summary row marks a
-        run done, so a run's events are on disk before it counts as done)."""
-        meta = {
+        """Write what is buffered: failed attempts (their own parts), then the finished runs
+        (see `_store`), then the manifest. Nothing raises: failures are recorded."""
+        if self.fails and self._write(lambda name: self._failures_part(name, self.fails)):
+            self.fails = []
+        if self.runs:
+            self._store(self.runs)
+        self.last_flush = time.monotonic()
+        self._write_manifest("running")
+
+    def _store(self, batch: list[Outcome]) -> None:
+        """One part per table for the whole batch; if the disk refuses it, one run at a
+        time (a smaller part may fit). Runs not stored stay buffered."""
+        if self._write(lambda name: self._runs_parts(name, batch)):
+            kept: list[Outcome] = []
+        elif len(batch) > 1:
+            kept = [o for o in batch if not self._write(lambda n, o=o: self._runs_parts(n, [o]))]
+        else:
+            kept = batch
+        self.runs = kept
+        self.event_rows = sum(len(f) for o in kept for f in o.tables.values())
+
+    def _write(self, write) -> bool:
+        """Call `write(part_name)`; False (and the error recorded) if the disk refused."""
+        name = f"part-{self.index:03d}-{self.seq:06d}.parquet"
+        self.seq += 1
+        try:
+            write(name)
+        except OSError as err:
+            self._failed(err)
+            return False
+        return True
+
+    def _failed(self, err: OSError) -> None:
+        self.write_errors += 1
+        if self.error is None:
+            self.error = f"{type(err).__name__}: {err}"
+
+    def _meta(self, kind: str) -> dict[str, Any]:
+        return {
             "sweep": self.manifest["sweep"],
             "identity": self.manifest["identity"],
             "session": self.index,
             "host": platform.node(),
+            "part": kind,
             **code_version(),
         }
-        name = f"part-{self.index:03d}-{self.seq:06d}.parquet"
-        for kind in ("series", "events", "failures", "summary"):
-            if kind == "events":
-                self._flush_events(name, meta)
-                continue
-            rows = self.buffers[kind]
-            if not rows:
-                continue
-            frame = _series_frame(rows) if kind == "series" else pd.DataFrame(rows)
-            (self.root / kind).mkdir(exist_ok=True)
-            atomic_parquet(self.root / kind / name, frame, {**meta, "part": kind})
-            if kind == "summary":
-                self.done += len(rows)
-            rows.clear()
-        self.seq += 1
-        self.last_flush = time.monotonic()
-        self._write_manifest("running")
 
-    def _flush_events(self, name: str, meta: dict[str, Any]) -> None:
+    def _failures_part(self, name: str, rows: list[dict]) -> None:
+        (self.root / "failures").mkdir(exist_ok=True)
+        atomic_parquet(self.root / "failures" / name, pd.DataFrame(rows), self._meta("failures"))
+
+    def _runs_parts(self, name: str, runs: list[Outcome]) -> None:
+        """Series and events first, summary last: a summary row marks a run done, so a run
+        is done only once all its parts are on disk (all parts of a flush share `name`)."""
+        series = [(o.run_id, o.series) for o in runs if o.series is not None]
+        if series:
+            (self.root / "series").mkdir(exist_ok=True)
+            atomic_parquet(self.root / "series" / name, _series_frame(series), self._meta("series"))
+        tables: dict[str, list[tuple[int, pd.DataFrame]]] = {}
+        for o in runs:
+            for table, frame in o.tables.items():
+                tables.setdefault(table, []).append((o.run_id, frame))
+        for table, rows in tables.items():
+            self._events_part(name, table, rows)
+        summary = [{"run_id": o.run_id, **o.summary, "elapsed_s": o.elapsed} for o in runs]
+        (self.root / "summary").mkdir(exist_ok=True)
+        atomic_parquet(self.root / "summary" / name, pd.DataFrame(summary), self._meta("summary"))
+        self.done += len(runs)
+
+    def _events_part(self, name: str, table: str, rows: list[tuple[int, pd.DataFrame]]) -> None:
         """One part per event table; its metadata lists every run it covers (`run_ids`),
         including runs with no rows, so the loader can tell 'no events' from 'part lost'."""
-        for table, rows in self.events.items():
-            if not rows:
-                continue
-            folder = self.root / EVENTS / table
-            folder.mkdir(parents=True, exist_ok=True)
-            ids = [r for r, _ in rows]
-            info = {**meta, "part": EVENTS, "table": table, "run_ids": ids}
-            atomic_parquet(folder / name, _events_frame(rows), info)
-            rows.clear()
-        self.event_rows = 0
+        folder = self.root / EVENTS / table
+        folder.mkdir(parents=True, exist_ok=True)
+        info = {**self._meta(EVENTS), "table": table, "run_ids": [r for r, _ in rows]}
+        atomic_parquet(folder / name, _events_frame(rows), info)
 
     def finish(self, status: str) -> dict[str, Any]:
         """Flush, fold staged failures into failures.parquet, write the final manifest.
 
-        `status` is the runner's (complete, interrupted, incomplete); a complete session
-        becomes `partial` when runs are still missing (--max-runs) and `failures` when
-        some runs failed."""
+        `status` is the runner's (complete, interrupted, incomplete, failed-write); a
+        complete session becomes `partial` when runs are still missing (--max-runs) and
+        `failures` when some runs failed; any finished run the store did not take makes it
+        `failed-write`."""
         self.flush()
-        _merge_failures(self.root)
+        try:
+            _merge_failures(self.root)
+        except OSError as err:
+            self._failed(err)  # the staged failure parts stay; they are read as well
+        unwritten = len(self.runs) + len(self.fails)
+        if unwritten:
+            status = "failed-write"
         if status == "complete":
             missing = self.manifest["runs"] - self.done - len(self.failed_ids)
             status = "partial" if missing else ("failures" if self.failed_ids else "complete")
         self.session.update(ended=now(), ran=self.ran, failed=self.failed, status=status)
+        if self.error:
+            self.session.update(error=self.error, write_errors=self.write_errors)
+            self.session["unwritten"] = unwritten
+        self.manifest["error"] = self.error if status == "failed-write" else None
         return self._write_manifest(status, ended=now())
 
     def _write_manifest(self, status: str, ended: str | None = None) -> dict[str, Any]:
+        """Write the manifest (a failure is recorded, not raised: the parts matter more)."""
         total, failed = self.manifest["runs"], len(self.failed_ids)
         self.manifest["counts"] = {
             "total": total,
@@ -156,7 +214,12 @@ class StoreWriter:
         self.manifest.update(status=status, ended=ended)
         for key in ("started", "host", "instalign_version", "git_commit", "git_dirty", "python"):
             self.manifest[key] = self.session.get(key)
-        atomic_json(self.root / "manifest.json", self.manifest)
+        try:
+            atomic_json(self.root / "manifest.json", self.manifest)
+            self.manifest_written = True
+        except OSError as err:
+            self._failed(err)
+            self.manifest_written = False
         return self.manifest
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri, roots_jacobi
 
 from sim.mechanisms import best_of_n, kl_budget
 from sim.validate.core import Check, anchor, holds, rng_for, within_abs, within_rel, within_se
@@ -85,25 +85,57 @@ def catastrophe_ceiling(seed: int) -> list[Check]:
     return checks + _simulated(seed)
 
 
-def _simulated(seed: int, agents: int = 1_000, steps: int = 100) -> list[Check]:
-    """Scheming agents that always attack, in the deployment component: their catastrophe
-    rate sits at the ceiling; stochastic agents stay below it."""
+def overlap_rate(p0: float, eps: float, dims: int, nodes: int = 400) -> float:
+    """Expected catastrophe rate of a mean shift sqrt(2 eps) in a direction uniform on the
+    sphere of R^D, against the half-space of mass p0: E[Phi_bar(t - sqrt(2 eps) cos)], where cos
+    (the overlap with the catastrophe's direction) has density ∝ (1 - c^2)^((D - 3) / 2) on
+    [-1, 1] (Gauss-Jacobi quadrature); D = 1: cos = +-1."""
+    t, r = float(-ndtri(p0)), math.sqrt(2.0 * eps)
+    if dims == 1:
+        return 0.5 * float(ndtr(r - t) + ndtr(-r - t))
+    c, w = roots_jacobi(nodes, 0.5 * (dims - 3), 0.5 * (dims - 3))
+    return float(w @ ndtr(r * c - t) / w.sum())
+
+
+def _rate(seed: int, kind: str, agents: int, steps: int, **more) -> float:
+    """Share of harmful actions of `agents` agents of one kind over `steps` steps, measured in
+    the deployment component (schemers always attack: risk tolerance 1)."""
     from sim.run import run
     from sim.scenario import defaults_config
 
-    def rate(kind: str) -> float:
-        cfg = defaults_config().with_overrides(
-            {"electorate.n_voters": 100, "ai_agents.count": agents, "ai_agents.alignment": kind,
-             "ai_agents.kl_budget": 0.01, "ai_agents.risk_tolerance": 1.0}
-        )  # fmt: skip
-        series = run(cfg, seed, steps).series
-        return float(series["ai_harmful_share"].iloc[1:].mean())
+    cfg = defaults_config().with_overrides(
+        {"electorate.n_voters": 100, "ai_agents.count": agents, "ai_agents.alignment": kind,
+         "ai_agents.kl_budget": 0.01, "ai_agents.risk_tolerance": 1.0,
+         **{f"ai_agents.{k}": v for k, v in more.items()}}
+    )  # fmt: skip
+    return float(run(cfg, seed, steps).series["ai_harmful_share"].iloc[1:].mean())
 
+
+def _simulated(seed: int, agents: int = 1_000, steps: int = 100) -> list[Check]:
+    """Agents in the deployment component: schemers that always attack sit at the ceiling;
+    aligned agents at p0; stochastic agents (random mean shifts in feature space) at the
+    overlap prediction, far below the ceiling."""
     q, n = kl_budget.ceiling(1e-4, 0.01), agents * steps
     se = math.sqrt(q * (1 - q) / n)
-    schemer, drifter = rate("scheming"), rate("stochastic")
+    schemer, aligned = _rate(seed, "scheming", agents, steps), _rate(seed, "aligned", agents, steps)
+    drifter = _rate(seed, "stochastic", agents, steps)
+    dims = 100  # the default feature_dimensions
+    want = overlap_rate(1e-4, 0.01, dims)
+    se_d = math.sqrt(want * (1 - want) / n)
+    p0, eps = 0.01, 0.5  # D = 1: every deviation points at the catastrophe or away from it
+    low = _rate(seed, "stochastic", agents, steps, base_harm_rate=p0, kl_budget=eps,
+                feature_dimensions=1)  # fmt: skip
+    want_low = overlap_rate(p0, eps, 1)
     return [
         within_se("simulated schemers' catastrophe rate, eps=0.01", schemer, q, se),
-        holds("stochastic agents stay below the ceiling", drifter < q - 3 * se, f"< {q:.3g}",
-              f"{drifter:.3g}"),
+        within_se("simulated aligned agents' rate: p0", aligned, 1e-4, math.sqrt(1e-4 / n)),
+        within_se(f"stochastic agents' rate: overlap prediction, D={dims}, eps=0.01",
+                  drifter, want, se_d),
+        holds("stochastic agents far below half the ceiling", drifter + 3 * se_d < q / 2,
+              f"< {q / 2:.3g}", f"{drifter:.3g}"),
+        within_se("stochastic agents' rate: overlap prediction, D=1, p0=0.01, eps=0.5", low,
+                  want_low, math.sqrt(want_low * (1 - want_low) / n)),
+        holds("D=1: stochastic below half the ceiling",
+              low < kl_budget.ceiling(p0, eps) / 2, f"< {kl_budget.ceiling(p0, eps) / 2:.3g}",
+              f"{low:.3g}"),
     ]  # fmt: skip

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim import electorate as el
 from sim.mechanisms import best_of_n as bon
@@ -75,11 +76,56 @@ def overoptimization_curve(
         for j, n in enumerate(ns):
             win = bon.best_in_groups(score, n)
             gain[r, j], proxy[r, j] = welfare[win].mean() - welfare.mean(), score[win].mean()
-    d = np.sqrt([bon.kl_best_of_n(n) for n in ns])
+    d = np.sqrt([bon.kl_bound(n) for n in ns])  # Gao et al.'s axis: the analytic KL
     mean = gain.mean(axis=0)
     alpha, beta, r2 = fit_overoptimization(d, mean)
     se = gain.std(axis=0, ddof=1) / math.sqrt(reps)
     return Curve(q, d, mean, se, proxy.mean(axis=0), alpha, beta, r2)
+
+
+def kl_log_ratios(base, noise_sd: float, n: int, reps: int, rng, chunk: int = 500) -> np.ndarray:
+    """Per-selection log density ratios measured the way the approval maximizer measures its
+    own choice: n proposals drawn by `base(rng, shape)` are scored (true value + N(0,
+    noise_sd^2) scorer noise), `best_of_n.select_batch` keeps the best, the winner is rescored
+    `best_of_n.RESCORES` times (once when the scorer is noiseless) and
+    `best_of_n.log_density_ratio` compares it with a fresh pool of `pool_size(n)` scored base
+    proposals. Their mean estimates KL(pi_bon || pi_0)."""
+
+    def scored(values):
+        noisy = noise_sd > 0
+        return values + noise_sd * rng.standard_normal(values.shape) if noisy else values
+
+    r, m, out = (bon.RESCORES if noise_sd > 0 else 1), bon.pool_size(n), []
+    for start in range(0, reps, chunk):
+        c = min(chunk, reps - start)
+        x = base(rng, (c, n))
+        chosen = x[np.arange(c), bon.select_batch(scored(x))]
+        rescores = scored(np.repeat(chosen[:, None], r, axis=1))
+        out.append(bon.log_density_ratio(rescores, scored(base(rng, (c, m))), n))
+    return np.concatenate(out)
+
+
+def kl_noisy_gaussian(n: int, noise_sd: float) -> float:
+    """Exact KL(pi_bon || pi_0) of best-of-n over x ~ N(0, 1) scored by x + N(0, noise_sd^2),
+    by numerical integration of pi_0(x) w(x) log w(x), w(x) = n E[Phi((x + e)/s)^(n-1)],
+    s^2 = 1 + noise_sd^2 (Beirami et al. 2024's density ratio with the scorer's noise)."""
+    z, wz = np.polynomial.hermite_e.hermegauss(64)
+    x = np.linspace(-9.0, 9.0, 9001)
+    s = math.sqrt(1.0 + noise_sd**2)
+    w = n * (ndtr((x[:, None] + noise_sd * z) / s) ** (n - 1) * (wz / wz.sum())).sum(axis=1)
+    p0 = np.exp(-(x**2) / 2) / math.sqrt(2 * math.pi)
+    return float(np.trapezoid(p0 * w * np.log(np.maximum(w, 1e-300)), x))
+
+
+def kl_clipped(n: int, mean: float, sd: float) -> float:
+    """Exact KL of best-of-n over v = clip(mean + sd Z, 0, 1) scored by v itself (atoms at 0
+    and 1, ties split): atoms of probability b get pi_bon = (F + b)^n - F^n, the continuous
+    part the density ratio n F^(n-1) (integrated over u = F(v))."""
+    b0, b1 = ndtr((0.0 - mean) / sd), 1.0 - ndtr((1.0 - mean) / sd)
+    u = np.linspace(b0, 1.0 - b1, 20001)
+    cont = float(np.trapezoid(n * u ** (n - 1) * np.log(n * np.maximum(u, 1e-300) ** (n - 1)), u))
+    top, bottom = 1.0 - (1.0 - b1) ** n, b0**n
+    return cont + top * math.log(top / b1) + (bottom * math.log(bottom / b0) if b0 > 0 else 0.0)
 
 
 @dataclass(frozen=True)
@@ -143,13 +189,14 @@ def _career(shirk: bool, delta: float, office: float, voters, rng) -> float:
     platforms, value = np.array([[0.0], [1.0]]), 0.0
     terms = math.ceil(math.log(1e-9) / math.log(delta))
     base = el.policy_utility(voters.ideals, platforms[0]) + RETRO["welfare"]
+    perception = el.Perception(RETRO["noise"], 1.0, RETRO_RULE["sensitivity"])
     for t in range(terms):
         value += delta**t * office
         utility = base - (RETRO["loss"] if shirk and t == 0 else 0.0)
-        signal = el.perceived_signal(
-            utility, voters.information, RETRO["visible"], RETRO["noise"], rng
-        )
-        approval = el.approval(signal, RETRO_RULE["sensitivity"], RETRO_RULE["aspiration"])
+        _, approval = perception.update(  # each term judged afresh (no record)
+            utility, voters.information, RETRO["visible"], 0.0, RETRO_RULE["aspiration"],
+            perception.noise(voters.n, rng), first=True,
+        )  # fmt: skip
         winner, _ = voting.retrospective(
             voters.ideals, platforms, 0, float(approval.mean()), RETRO_RULE["cutoff"]
         )
