@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import ndtr
 
 from sim.mechanisms.signal_detection import suspicion, threshold
@@ -129,6 +128,8 @@ def red_win(protocol: Protocol, n_tasks: int, attack_rate: float, success: float
 
 def best_attack_rate(protocol: Protocol, n_tasks: int, success: float) -> float:
     """The red team's best per-task attack probability (maximizes `red_win`)."""
+    from scipy.optimize import minimize_scalar  # ~0.5 s to import: only solvers need it
+
     res = minimize_scalar(
         lambda lg: -red_win(protocol, n_tasks, 10.0**lg, success),
         bounds=(-8.0, 0.0),

@@ -36,7 +36,6 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import logsumexp, ndtri, xlogy
 
 
@@ -81,6 +80,8 @@ def tilt_to_budget(values: np.ndarray, base: np.ndarray, eps: float) -> tuple[np
         hi *= 2.0
         if hi > 1e6:
             raise ValueError(f"KL budget {eps} exceeds what tilting this support can spend")
+    from scipy.optimize import brentq  # ~0.5 s to import: only solvers need it
+
     lam = brentq(lambda x: kl(tilt(values, base, x), base) - eps, 0.0, hi, xtol=1e-13)
     return tilt(values, base, lam), float(lam)
 

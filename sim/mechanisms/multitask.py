@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,8 @@ class LENModel:
 
     def best_effort(self, beta: np.ndarray) -> np.ndarray:
         """The agent's effort choice: maximize CE over t >= 0 numerically (L-BFGS-B)."""
+        from scipy.optimize import minimize  # ~0.5 s to import: only solvers need it
+
         beta = np.asarray(beta, dtype=float)
         pull = beta + self.m
         res = minimize(
@@ -75,6 +76,8 @@ class LENModel:
     def optimal_incentive(self, measured: np.ndarray | None = None) -> np.ndarray:
         """The principal's choice of beta (0 on unmeasured tasks): Brent's method for one
         free incentive, Nelder-Mead for several."""
+        from scipy.optimize import minimize, minimize_scalar  # ~0.5 s to import
+
         n = self.benefit.size
         mask = np.ones(n, dtype=bool) if measured is None else np.asarray(measured, dtype=bool)
         beta = np.zeros(n)
