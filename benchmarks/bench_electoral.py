@@ -73,10 +73,12 @@ class NaiveElectorate(mesa.Model):
 def vectorized_update(voters: el.Electorate, params: dict, rng) -> None:
     """The update sim.components.opinion.Opinion.observe performs, on the arrays."""
     p = params
+    perception = el.Perception(p["noise"], p["memory"], p["sensitivity"])
     utility = el.policy_utility(voters.ideals, p["policy"]) + p["welfare_bonus"]
-    signal = el.perceived_signal(utility, voters.information, p["signal"], p["noise"], rng)
-    voters.perceived[:] = el.smooth(voters.perceived, signal, p["memory"])
-    voters.approval[:] = el.approval(voters.perceived, p["sensitivity"], p["aspiration"])
+    voters.perceived[:], voters.approval[:] = perception.update(
+        utility, voters.information, p["signal"], voters.perceived, p["aspiration"],
+        perception.noise(voters.n, rng), False,
+    )  # fmt: skip
 
 
 def electorate_ratio(n: int = 10_000, updates: int = 10) -> dict[str, float]:

@@ -194,18 +194,6 @@ def signal(utility, information, visible, noise):
     return information * (utility - visible) + visible + noise
 
 
-def perceived_signal(
-    utility: np.ndarray,
-    information: np.ndarray,
-    visible_signal: float,
-    noise_sd: float,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """s_i = q_i u_i + (1 - q_i) S + eps_i, drawing eps_i ~ N(0, noise_sd^2) here."""
-    eps = noise_sd * rng.standard_normal(np.shape(utility)) if noise_sd > 0 else 0.0
-    return signal(utility, information, visible_signal, eps)
-
-
 def smooth(perceived: np.ndarray, signal: np.ndarray, memory: float) -> np.ndarray:
     """pi_i <- (1 - m) pi_i + m s_i."""
     return perceived + memory * (signal - perceived)
