@@ -8,6 +8,9 @@ import pytest
 
 from sim.cli import main
 
+# the browser tests' fixtures (server, results, page, browser): each module gets its own server
+pytest_plugins = ("browser",)
+
 TINY_SPEC = """
 id: tiny_analysis
 description: Two interventions on common random numbers over two information levels.
