@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import findings
 from analysis.data import Frames
 from analysis.figures import FIGURES, Unavailable, supported
 from sim.errors import ConfigError, unknown_name
@@ -67,39 +68,52 @@ def build(
     metrics: Sequence[str] | None = None,
     by: str | None = None,
     progress: Any = None,
+    pool: bool = False,
+    subtitle: bool = False,
 ) -> Built:
     """Data and figure for every supported figure (all standard ones unless `only`);
-    `metrics` and `by` go to every figure that takes them (else each picks its own);
-    `progress.advance(failed=...)` (a `sim.progress.Progress`) is called per figure."""
+    `metrics` and `by` go to every figure that takes them (else each picks its own); `pool`
+    lets figures average over the factors they would keep apart; `subtitle` puts each
+    figure's finding under its title; `progress.advance(failed=...)` (a
+    `sim.progress.Progress`) is called per figure."""
     out = Built()
     names, out.skipped = supported(f, check_names(only))
     if progress is not None:
         progress.total = len(names)
     for name in names:
-        _one(out, f, name, _options(name, outcome, metrics, by))
+        _one(out, f, name, _options(name, outcome, metrics, by, pool), subtitle)
         if progress is not None:
             progress.advance(failed=int(name in out.errors))
     return out
 
 
-def _options(name: str, outcome: str | None, metrics, by) -> dict[str, Any]:
+def _options(name: str, outcome: str | None, metrics, by, pool=False) -> dict[str, Any]:
     """The keyword arguments of figure `name`'s data(): the user's choices it accepts."""
     accepted = inspect.signature(FIGURES[name].data).parameters
     wanted = {"outcome_text": outcome, "metrics": list(metrics or []) or None, "by": by}
+    wanted["pool"] = True if pool else None
     return {k: v for k, v in wanted.items() if v is not None and k in accepted}
 
 
-def _one(out: Built, f: Frames, name: str, opts: dict[str, Any]) -> None:
+def _one(out: Built, f: Frames, name: str, opts: dict[str, Any], subtitle: bool) -> None:
     mod = FIGURES[name]
     try:
         df = mod.data(f, **opts)
-        out.figures[name], out.data[name] = mod.draw(df), df
+        fig = mod.draw(df)
+        if subtitle:
+            fig = findings.as_subtitle(fig, finding(df))
+        out.figures[name], out.data[name] = fig, df
     except Unavailable as why:
         out.skipped[name] = str(why)
     except ConfigError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, ArithmeticError) as err:
         out.errors[name] = f"{type(err).__name__}: {err}"
+
+
+def finding(df: pd.DataFrame) -> str:
+    """The figure's one-line result (its data's `finding`; '' when it has none)."""
+    return str(df.attrs.get("finding") or "")
 
 
 def describe(name: str) -> str:

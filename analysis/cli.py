@@ -8,7 +8,10 @@ says what it could not; a folder that is not a sweep store, a bad option or an o
 that cannot be written is a ConfigError (exit 2, nothing written). Exit 1 when no figure
 could be made or a figure failed. `--metrics` and `--by` choose what every figure that
 compares metrics across a factor shows (default: the recorded metrics defined in every arm,
-compared across the sweep's interventions or its grid axis with fewest levels).
+compared across the sweep's interventions or its grid axis with fewest levels). Every other
+factor the sweep varied is kept apart (one line, colour or row per design point), so each CI
+is over the replications of one design point; `--pool` averages over those factors instead,
+and the figure says so. `--finding` prints each figure's one-line result as its subtitle.
 """
 
 from __future__ import annotations
@@ -23,20 +26,8 @@ from sim.errors import ConfigError
 METRICS_HELP = "Comma-separated metrics to show (default: recorded, defined in every arm)."
 BY_HELP = "Factor to compare/facet by: a varied parameter, intervention or scenario."
 OUTCOME_HELP = "Scenario discovery outcome, e.g. 'catastrophes > 0'."
-
-
-def _formats(text: str) -> list[str]:
-    from analysis.export import FORMATS
-
-    out = [t.strip().lower() for t in text.split(",") if t.strip()]
-    bad = [t for t in out if t not in FORMATS]
-    if bad or not out:
-        raise ConfigError(
-            f"unknown format {', '.join(bad) or text!r}",
-            source="--format",
-            allowed=",".join(FORMATS),
-        )
-    return out
+POOL_HELP = "Average over the varied factors a figure would keep apart (CIs then span them)."
+FINDING_HELP = "Print each figure's one-line result as its subtitle."
 
 
 def _names(items: list[str] | None) -> list[str]:
@@ -59,13 +50,16 @@ def _open(store_dir: Path, metrics: list[str] | None, by: str | None):
     return f, check_metrics(f, _names(metrics)), check_factor(f, by)
 
 
-def _build(f, names, outcome, metrics, by, label: str):
+def _build(f, names, outcome, metrics, by, label: str, pool=False, subtitle=False):
     """The figures, with progress per figure on stderr."""
     from analysis.build import build
     from sim.progress import Progress
 
     with Progress(0, label, "figures") as progress:
-        return build(f, names, outcome, metrics=metrics, by=by, progress=progress)
+        return build(
+            f, names, outcome, metrics=metrics, by=by, progress=progress, pool=pool,
+            subtitle=subtitle,
+        )  # fmt: skip
 
 
 def _report(console, f, built, asked: list[str] | None = None) -> int:
@@ -98,16 +92,20 @@ def figures(
     outcome: str | None = typer.Option(None, "--outcome", help=OUTCOME_HELP),
     metrics: list[str] | None = typer.Option(None, "--metrics", help=METRICS_HELP),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
+    finding: bool = typer.Option(False, "--finding", help=FINDING_HELP),
 ) -> None:
     """Build the standard figure set a sweep supports (PNG at print resolution, SVG, PDF)."""
     from rich.console import Console
 
+    from analysis.export import parse_formats
+
     output_dir(out, "--out")
     check_store(store_dir)
-    formats, names = _formats(fmt), _only(only)
+    formats, names = parse_formats(fmt), _only(only)
     f, metrics, by = _open(store_dir, metrics, by)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    built = _build(f, names, outcome, metrics, by, "figures")
+    built = _build(f, names, outcome, metrics, by, "figures", pool, finding)
     paths = _export(f, built, out, formats, caption)
     for path in paths:
         console.print(f"wrote {_esc(path)}")
@@ -140,6 +138,7 @@ def report(
     outcome: str | None = typer.Option(None, "--outcome", help=OUTCOME_HELP),
     metrics: list[str] | None = typer.Option(None, "--metrics", help=METRICS_HELP),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
 ) -> None:
     """Write one self-contained HTML report (opens offline) for a sweep store."""
     from rich.console import Console
@@ -152,7 +151,7 @@ def report(
     check_store(store_dir)
     f, metrics, by = _open(store_dir, metrics, by)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    built = _build(f, None, outcome, metrics, by, "report")
+    built = _build(f, None, outcome, metrics, by, "report", pool)
     _write_report(f, built, store_dir, out)
     size = out.stat().st_size / 1e6
     console.print(f"wrote {_esc(out)} ({size:.1f} MB, {len(built.figures)} figures)")
@@ -172,5 +171,8 @@ def _write_report(f, built, store_dir: Path, out: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to the `instalign` app."""
+    from analysis import comparison
+
     app.command("figures")(figures)
     app.command("report")(report)
+    comparison.register(app)

@@ -59,14 +59,14 @@ class RunEvents:
 
 def from_runs(arms: Mapping[str, Sequence[Any]]) -> Frames:
     """Frames from single runs: `RunResult`s or series DataFrames, grouped by arm name."""
-    design, series, scenarios, tables = [], [], set(), {}
+    design, series, configs, tables = [], [], {}, {}
     for arm, runs in arms.items():
         for run in runs:
             rid = len(design)
             s = run.series if hasattr(run, "series") else run
             design.append({RUN: rid, "seed": getattr(run, "seed", rid), "arm": arm})
             if hasattr(run, "config"):
-                scenarios.add(run.config.id)
+                configs.setdefault(run.config.id, run.config)
             series.append(s.assign(**{RUN: rid}))
             for name, table in (getattr(run, "extra", None) or {}).items():
                 tables.setdefault(name, []).append(table.assign(**{RUN: rid}))
@@ -77,7 +77,9 @@ def from_runs(arms: Mapping[str, Sequence[Any]]) -> Frames:
         d = d.drop(columns="arm")
     ser = pd.concat(series, ignore_index=True)
     summary = ser.sort_values("step").groupby(RUN, as_index=False).last().drop(columns="step")
-    manifest = {"bases": {s: {"id": s} for s in sorted(scenarios)}}
+    # each scenario's parameters, as a sweep store's manifest holds them (one config per id:
+    # the first run's; the arms of one scenario differ only in the design columns)
+    manifest = {"bases": {s: configs[s].to_nested() for s in sorted(configs)}}
     events = RunEvents({k: pd.concat(v, ignore_index=True) for k, v in tables.items()})
     return Frames(
         d, summary, ser, manifest=manifest, kind="runs", events=events if tables else None

@@ -33,7 +33,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from analysis import metadata, theme
-from sim.errors import InstalignError
+from sim.errors import ConfigError, InstalignError
 
 FORMATS = ("png", "svg", "pdf")
 PNG_SCALE = 3  # 3 x 96 layout px per inch = 288 dpi: print resolution
@@ -247,3 +247,16 @@ def export(
         os.replace(tmp, path)
         paths.append(path)
     return paths
+
+
+def parse_formats(text: str) -> list[str]:
+    """`--format png,svg` to a checked list (a ConfigError names the unknown format)."""
+    out = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [t for t in out if t not in FORMATS]
+    if bad or not out:
+        raise ConfigError(
+            f"unknown format {', '.join(bad) or text!r}",
+            source="--format",
+            allowed=",".join(FORMATS),
+        )
+    return out

@@ -5,9 +5,17 @@ discovery by Bryant & Lempert 2010, Technological Forecasting & Social Change 77
 Given the varied inputs X of a sweep and a boolean outcome of interest y (catastrophes > 0,
 welfare below baseline...), PRIM peels: at each step it removes the slice of at most `alpha`
 of the points still in the box, on the one side of the one input whose removal leaves the
-highest share of interesting cases (density) inside. The sequence of boxes is the peeling
-trajectory; each box has a coverage (share of all interesting cases it holds), a density and
-a mass (share of all runs). Peeling stops below `min_mass`. Pasting is not implemented.
+highest share of interesting cases (density) inside. A categorical input (the interventions,
+an alignment kind) is peeled one level at a time, as EMA Workbench's `prim` does, so the
+oversight stack or the scenario can bound a box like any parameter. The sequence of boxes is
+the peeling trajectory; each box has a coverage (share of all interesting cases it holds), a
+density and a mass (share of all runs). Peeling stops below `min_mass`. Pasting is not
+implemented. Coverage never rises along the trajectory (each box lies inside the one before),
+so the trajectory is the coverage-density trade-off a user picks a box from (Bryant & Lempert
+2010, fig. 3); `box_limits(i)` gives a box's range on every input within the input's full
+range, with the quasi-p-value of each restriction (Bryant & Lempert 2010, sec. 3.3; as EMA
+Workbench's `prim` computes it): the one-sided binomial p of seeing the box's cases among its
+runs if the restriction were dropped, so a restriction with a large quasi-p is probably noise.
 
 The box reported by default maximises F1, the harmonic mean of coverage and density (the box
 read as a classifier of the interesting runs): peeling further buys density by dropping noise
@@ -18,15 +26,17 @@ instead for the largest box reaching a density threshold. Boxes print as plain r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 
 @dataclass(frozen=True)
 class Box:
-    """Inclusive bounds per input; an input is restricted when its bound is inside the data."""
+    """Inclusive bounds per numeric input and the levels kept per categorical input; an
+    input is restricted when its bound is inside the data (or a level is dropped)."""
 
     lower: dict[str, float]
     upper: dict[str, float]
@@ -34,8 +44,10 @@ class Box:
     density: float
     mass: float
     n: int
+    kept: dict[str, tuple] = field(default_factory=dict)  # categorical input -> levels
 
     def restricted(self, data_min: dict, data_max: dict) -> dict[str, tuple]:
+        """Numeric inputs whose bounds are inside the data: (lower or None, upper or None)."""
         out = {}
         for k in self.lower:
             lo = self.lower[k] if self.lower[k] > data_min[k] else None
@@ -51,6 +63,9 @@ class PrimResult:
     data_min: dict[str, float]
     data_max: dict[str, float]
     n_interesting: int
+    x: pd.DataFrame | None = field(default=None, repr=False)  # the inputs peeled
+    y: np.ndarray | None = field(default=None, repr=False)  # the outcome of interest
+    categories: dict[str, tuple] = field(default_factory=dict)  # categorical input -> levels
 
     def trajectory(self) -> pd.DataFrame:
         """One row per peeling step: step, coverage, density, mass, n, restricted, rule."""
@@ -61,13 +76,47 @@ class PrimResult:
         cols = ["step", "coverage", "density", "mass", "n", "restricted", "rule"]
         return pd.DataFrame(rows, columns=cols)
 
-    def limits(self, box: Box) -> dict[str, tuple]:
-        return box.restricted(self.data_min, self.data_max)
+    def limits(self, box: Box) -> dict[str, tuple | frozenset]:
+        """The box's restrictions: (lower or None, upper or None) of a numeric input, the
+        frozenset of levels kept of a categorical one."""
+        out: dict[str, tuple | frozenset] = dict(box.restricted(self.data_min, self.data_max))
+        dropped = {k: v for k, v in box.kept.items() if len(v) < len(self.categories[k])}
+        return out | {k: frozenset(v) for k, v in dropped.items()}
+
+    def box_limits(self, i: int) -> pd.DataFrame:
+        """Box `i` input by input: input, lower, upper (the box), min, max (the data; NaN for
+        a categorical input), kept and levels (a categorical input's levels in the box and in
+        the data), restricted, quasi_p (of each restriction; NaN when unrestricted)."""
+        box, cut = self.boxes[i], self.limits(self.boxes[i])
+        rows = [
+            (k, box.lower.get(k, np.nan), box.upper.get(k, np.nan), self.data_min.get(k, np.nan),
+             self.data_max.get(k, np.nan), box.kept.get(k), self.categories.get(k), k in cut,
+             self.quasi_p(i, k) if k in cut else np.nan)
+            for k in (self.x.columns if self.x is not None else box.lower)
+        ]  # fmt: skip
+        cols = ["input", "lower", "upper", "min", "max", "kept", "levels", "restricted"]
+        return pd.DataFrame(rows, columns=[*cols, "quasi_p"])
+
+    def quasi_p(self, i: int, name: str) -> float:
+        """One-sided binomial p-value of box `i`'s cases among its runs, at the density of
+        the box with the restriction on `name` dropped (Bryant & Lempert 2010, sec. 3.3)."""
+        if self.x is None or self.y is None:
+            return np.nan
+        box = self.boxes[i]
+        lower, upper = dict(box.lower), dict(box.upper)
+        kept = dict(box.kept)
+        if name in kept:
+            kept[name] = self.categories[name]
+        else:
+            lower[name], upper[name] = self.data_min[name], self.data_max[name]
+        p = float(self.y[_inside(self.x, lower, upper, kept)].mean())
+        hits = round(box.density * box.n)
+        return float(stats.binomtest(hits, box.n, p, alternative="greater").pvalue)
 
     def rule(self, box: Box, names: dict[str, str] | None = None) -> str:
         """The box as a plain rule; `names` maps input columns to display names."""
         names = names or {}
-        parts = [_clause(names.get(k, k), lo, hi) for k, (lo, hi) in self.limits(box).items()]
+        parts = [_clause(names.get(k, k), lim) for k, lim in self.limits(box).items()]
         return " and ".join(parts) if parts else "(whole space)"
 
     def select(self, min_density: float | None = None) -> int:
@@ -82,65 +131,117 @@ class PrimResult:
         return int(np.argmax(2 * cov * dens / np.maximum(cov + dens, 1e-12)))
 
 
-def _clause(name: str, lo: float | None, hi: float | None) -> str:
+def _clause(name: str, lim: tuple | frozenset) -> str:
+    if isinstance(lim, frozenset):
+        kept = sorted(map(str, lim))
+        return f"{name} = {kept[0]}" if len(kept) == 1 else f"{name} in {{{', '.join(kept)}}}"
+    lo, hi = lim
     if lo is not None and hi is not None:
         return f"{lo:.3g} <= {name} <= {hi:.3g}"
     return f"{name} >= {lo:.3g}" if lo is not None else f"{name} <= {hi:.3g}"
 
 
+def categorical(col: pd.Series) -> bool:
+    """Whether PRIM peels `col` level by level (text, categories, booleans)."""
+    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+@dataclass
+class _State:
+    """The box being peeled: numeric bounds, the level codes kept per categorical input."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    kept: list[set]
+    inside: np.ndarray
+
+
 def peel(x: pd.DataFrame, y, alpha: float = 0.05, min_mass: float = 0.05) -> PrimResult:
-    """The PRIM peeling trajectory of numeric inputs `x` (one column per input) for the
-    boolean outcome `y`."""
-    xv = x.to_numpy(dtype=float)
+    """The PRIM peeling trajectory of inputs `x` (one column per input: numeric, or
+    categorical, see `categorical`) for the boolean outcome `y`."""
     yv = np.asarray(y, dtype=bool)
-    if xv.shape[0] != yv.shape[0] or xv.shape[0] == 0:
+    if x.shape[0] != yv.shape[0] or x.shape[0] == 0:
         raise ValueError("PRIM needs one outcome per run and at least one run")
     if not yv.any():
         raise ValueError("no run has the outcome of interest: nothing to find")
-    cols = list(x.columns)
-    lower, upper = xv.min(axis=0), xv.max(axis=0)
-    inside = np.ones(len(yv), dtype=bool)
-    boxes = [_box(cols, lower, upper, inside, yv)]
+    nums = [c for c in x.columns if not categorical(x[c])]
+    cats = {c: tuple(pd.unique(x[c])) for c in x.columns if categorical(x[c])}
+    xv = x[nums].to_numpy(dtype=float)
+    codes = np.column_stack([x[c].map({v: i for i, v in enumerate(cats[c])}) for c in cats]
+                            or [np.zeros(len(yv), dtype=int)]).astype(int)  # fmt: skip
+    st = _State(xv.min(axis=0), xv.max(axis=0), [set(range(len(v))) for v in cats.values()],
+                np.ones(len(yv), dtype=bool))  # fmt: skip
+    boxes = [_box(nums, cats, st, yv)]
     min_n = max(1, int(np.ceil(min_mass * len(yv))))
-    while True:
-        step = _best_peel(xv, yv, inside, alpha, min_n)
-        if step is None:
-            break
-        j, side, cut, inside = step
-        lower, upper = lower.copy(), upper.copy()
-        (lower if side == "low" else upper)[j] = cut
-        boxes.append(_box(cols, lower, upper, inside, yv))
-    dmin = dict(zip(cols, xv.min(axis=0).tolist(), strict=True))
-    dmax = dict(zip(cols, xv.max(axis=0).tolist(), strict=True))
-    return PrimResult(boxes, dmin, dmax, int(yv.sum()))
+    while (move := _best_peel(xv, codes, yv, st, alpha, min_n)) is not None:
+        st = _apply(st, move)
+        boxes.append(_box(nums, cats, st, yv))
+    dmin = dict(zip(nums, xv.min(axis=0).tolist(), strict=True))
+    dmax = dict(zip(nums, xv.max(axis=0).tolist(), strict=True))
+    return PrimResult(boxes, dmin, dmax, int(yv.sum()), x.copy(), yv, cats)
 
 
-def _box(cols, lower, upper, inside, y) -> Box:
+def _apply(st: _State, move: tuple) -> _State:
+    """The box after one peel: a new numeric bound, or one level code fewer."""
+    kind, j, what, keep = move
+    lower, upper, kept = st.lower.copy(), st.upper.copy(), [set(k) for k in st.kept]
+    if kind == "cat":
+        kept[j].discard(what)
+    else:
+        (lower if kind == "low" else upper)[j] = what
+    return _State(lower, upper, kept, keep)
+
+
+def _inside(x: pd.DataFrame, lower: dict, upper: dict, kept: dict) -> np.ndarray:
+    """Which rows of `x` lie in the box (inclusive bounds, kept levels)."""
+    keep = np.ones(len(x), dtype=bool)
+    for k in x.columns:
+        if k in kept:
+            keep &= x[k].isin(list(kept[k])).to_numpy()
+        else:
+            v = x[k].to_numpy(dtype=float)
+            keep &= (v >= lower[k]) & (v <= upper[k])
+    return keep
+
+
+def _box(nums: list, cats: dict, st: _State, y) -> Box:
+    kept = {c: tuple(v for i, v in enumerate(lv) if i in st.kept[j])
+            for j, (c, lv) in enumerate(cats.items())}  # fmt: skip
     return Box(
-        dict(zip(cols, lower.tolist(), strict=True)),
-        dict(zip(cols, upper.tolist(), strict=True)),
-        coverage=float(y[inside].sum() / y.sum()),
-        density=float(y[inside].mean()),
-        mass=float(inside.mean()),
-        n=int(inside.sum()),
+        dict(zip(nums, st.lower.tolist(), strict=True)),
+        dict(zip(nums, st.upper.tolist(), strict=True)),
+        coverage=float(y[st.inside].sum() / y.sum()),
+        density=float(y[st.inside].mean()),
+        mass=float(st.inside.mean()),
+        n=int(st.inside.sum()),
+        kept=kept,
     )
 
 
-def _best_peel(x, y, inside, alpha, min_n):
-    """(input, side, new bound, new inside mask) of the peel leaving the highest density;
-    ties go to the peel that removes fewer runs. None when no peel keeps `min_n` runs."""
-    best, best_key = None, None
+def _moves(x, codes, st: _State, alpha):
+    """Every candidate peel: (kind, input, new bound or dropped level, new inside mask)."""
     for j in range(x.shape[1]):
         for side in ("low", "high"):
-            cand = _candidate(x[:, j], inside, alpha, side)
-            if cand is None:
-                continue
-            cut, keep = cand
-            if keep.sum() < min_n:
-                continue
-            key = (y[keep].mean(), keep.sum())
-            if best_key is None or key > best_key:
-                best, best_key = (j, side, cut, keep), key
+            cand = _candidate(x[:, j], st.inside, alpha, side)
+            if cand is not None:
+                yield (side, j, *cand)
+    for j in range(len(st.kept)):
+        present = np.unique(codes[st.inside, j])
+        for c in present if present.size > 1 else ():
+            yield ("cat", j, int(c), st.inside & (codes[:, j] != c))
+
+
+def _best_peel(x, codes, y, st: _State, alpha, min_n):
+    """The peel leaving the highest density; ties go to the peel that removes fewer runs.
+    None when no peel keeps `min_n` runs."""
+    best, best_key = None, None
+    for move in _moves(x, codes, st, alpha):
+        keep = move[-1]
+        if keep.sum() < min_n:
+            continue
+        key = (y[keep].mean(), keep.sum())
+        if best_key is None or key > best_key:
+            best, best_key = move, key
     return best
 
 

@@ -1,6 +1,8 @@
 """`instalign report DIR --out report.html`: one self-contained HTML page that opens offline.
 
-The page holds the scenario card (what is modelled, the parameters, assumptions, references
+The page opens with the findings: one plain-language sentence per figure, computed from its
+data (`df.attrs["finding"]`, see analysis/findings.py), each linked to its figure. Then the
+scenario card (what is modelled, the parameters, assumptions, references
 and limitations, read from the scenario metadata stored in the sweep), the sweep design, the
 figures (interactive: plotly.js inlined once, no CDN), summary tables, what could not be made
 and why, and the exact commands that reproduce it all.
@@ -18,9 +20,10 @@ import pandas as pd
 import yaml
 
 from analysis import metadata, tables
-from analysis.build import Built, build, describe
+from analysis.build import Built, build, describe, finding
 from analysis.data import Frames
 from analysis.export import with_caption
+from analysis.figures import FIGURES
 from sim.params import PARAMS
 from sim.scenario import Config, from_mapping
 
@@ -33,7 +36,9 @@ td,th{border-bottom:1px solid #e5e5e5;padding:.25em .7em;text-align:left;vertica
 th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff7e0;border-left:4px solid #E69F00;padding:.5em 1em;margin:.5em 0}
 .muted{color:#666;font-size:.9em}pre{background:#f5f5f5;padding:.8em;overflow-x:auto}
-figure{margin:1.5em 0}figcaption{font-size:.9em;color:#444;max-width:760px}
+figure{margin:1.5em 0;overflow-x:auto}figcaption{font-size:.9em;color:#444;max-width:760px}
+figcaption .finding{font-size:1.05em;color:#222;display:block;margin-bottom:.3em}
+ul.findings li{margin:.35em 0}
 """
 
 
@@ -48,6 +53,7 @@ def render(f: Frames, built: Built, store_dir: Path, out: Path) -> str:
     body = [
         f"<h1>{esc(title)}</h1>",
         f"<p>{esc(man.get('description') or '')}</p>",
+        findings_section(built),
         _notes(f, built),
         _cards(f),
         _design(f),
@@ -58,6 +64,7 @@ def render(f: Frames, built: Built, store_dir: Path, out: Path) -> str:
     ]
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         + "\n".join(body)
         + "</body></html>"
@@ -71,6 +78,18 @@ def write(f: Frames, store_dir: Path, out: Path, outcome: str | None = None) -> 
     tmp.write_text(render(f, built, store_dir, out), encoding="utf-8")
     tmp.replace(out)
     return built
+
+
+def findings_section(built: Built) -> str:
+    """'Findings': each figure's one-line result, linked to the figure, in figure order."""
+    items = [
+        f"<li><a href='#{esc(name)}'>{esc(FIGURES[name].TITLE)}</a>: {esc(said)}</li>"
+        for name, df in built.data.items()
+        if (said := finding(df))
+    ]
+    if not items:
+        return "<h2>Findings</h2><p class='muted'>No figure could say anything yet.</p>"
+    return "<h2>Findings</h2><ul class='findings'>" + "".join(items) + "</ul>"
 
 
 def _notes(f: Frames, built: Built) -> str:
@@ -145,9 +164,11 @@ def _figures(f: Frames, built: Built) -> str:
             config={"displaylogo": False, "responsive": True},
         )
         first = False
+        said = finding(built.data[name]) if name in built.data else ""
         out.append(
-            f"<figure id='{esc(name)}'>{div}<figcaption><b>{esc(name)}</b>: "
-            f"{esc(describe(name))}</figcaption></figure>"
+            f"<figure id='{esc(name)}'>{div}<figcaption>"
+            + (f"<span class='finding'>{esc(said)}</span>" if said else "")
+            + f"<b>How to read it</b> ({esc(name)}): {esc(describe(name))}</figcaption></figure>"
         )
     if built.skipped:
         lis = "".join(f"<li><b>{esc(n)}</b>: {esc(w)}</li>" for n, w in built.skipped.items())

@@ -9,7 +9,8 @@ import pandas as pd
 from analysis.figures._common import group_name, short
 
 TITLES = {
-    "final_metrics": "End-of-run metrics: mean [95% CI] per group",
+    "final_metrics": "End-of-run metrics: mean [95% CI] per design point",
+    "response": "Response: mean [95% CI] per design point",
     "paired_effects": "Paired effects against the control: difference [95% CI]",
     "sobol_indices": "Sobol indices [95% CI]",
     "morris_screening": "Morris screening",
@@ -40,19 +41,31 @@ def summary(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def _final_metrics(df):
-    by = df.attrs["by"]
-    cells = df.assign(group=[group_name(by, v) for v in df[by]])
+    return _per_point(df, [df.attrs["by"], *df.attrs.get("others", [])])
+
+
+def _response(df):
+    return _per_point(df[df["n"] > 0], [df.attrs["x"], *df.attrs.get("others", [])])
+
+
+def _per_point(df, keys):
+    """One row per design point (its factors' levels), one column per metric: mean [CI]."""
+    from analysis.figures._design import name
+
+    cells = df.assign(group=[name(keys, tuple(r)) for r in df[keys].itertuples(index=False)])
     cells["value"] = [ci(*r) for r in cells[["mean", "lo", "hi"]].itertuples(index=False)]
-    out = cells.pivot(index="group", columns="metric", values="value").reset_index()
+    out = cells.pivot(index="group", columns="metric", values="value")
+    out = out.reindex(list(dict.fromkeys(cells["group"]))).reset_index()
     out.columns.name = None
     return out[["group", *[m for m in df.attrs["metrics"] if m in out]]]
 
 
 def _paired_effects(df):
     by = df.attrs["by"]
+    rows = df["row"] if "row" in df else [group_name(by, v) for v in df["level"]]
     return pd.DataFrame(
         {
-            "level": [group_name(by, v) for v in df["level"]],
+            "level": rows,
             "metric": df["metric"],
             "pairs": df["n_pairs"],
             "difference (paired)": [
@@ -132,8 +145,13 @@ def _oversight_pareto(df):
 
 
 def _drift_ledger(df):
+    from analysis.figures._design import name
+
+    keys = df.attrs.get("keys", [])
+    where = [name(keys, tuple(r)) for r in df[keys].itertuples(index=False)] if keys else None
     return pd.DataFrame(
         {
+            **({"design point": where} if where else {}),
             "link": df["link"],
             "welfare lost": [ci(*r) for r in df[["loss", "lo", "hi"]].itertuples(index=False)],
             "runs": df["n"],

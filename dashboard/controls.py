@@ -105,23 +105,6 @@ def row(p: Param, value: Any) -> html.Div:
     )
 
 
-def sections(config: Config, changed: Sequence[str] = ()) -> list[html.Details]:
-    """Every declared parameter as a control, one collapsible box per section; sections with
-    a value that differs from its default (or listed in `changed`) start open."""
-    grouped: dict[str, list[Param]] = {RUN_SECTION: []}
-    for p in PARAMS.values():
-        grouped.setdefault(p.section or RUN_SECTION, []).append(p)
-    differs = {PARAMS[k].section or RUN_SECTION for k in [*config.changed(), *changed]}
-    return [
-        html.Details(
-            [html.Summary(PARAMS.title(name)), *[row(p, config[p.path]) for p in params]],
-            open=name == RUN_SECTION or name in differs,
-            className="param-section",
-        )
-        for name, params in grouped.items()
-    ]
-
-
 def coerce(p: Param, raw: Any) -> Any:
     """A control's raw value to the parameter's validated value (ConfigError if invalid)."""
     kind = widget(p)

@@ -89,6 +89,8 @@ def dispatch_error(body: Any, callbacks: Mapping[str, Mapping]) -> str:
     if not isinstance(output, str) or output not in callbacks:
         return "no callback has this output"
     cb = callbacks[output]
+    if "callback" not in cb:  # a clientside callback: the server has no function for it
+        return "this output is computed in the browser"
     for field in ("inputs", "state"):
         want, got = cb.get(field, []), body.get(field, [])
         if not isinstance(got, list) or len(got) != len(want):

@@ -20,17 +20,25 @@ def graph_id(view: str) -> str:
     return f"{view}-graph"
 
 
+def title_id(view: str) -> str:
+    return f"{view}-title"
+
+
 def figure_card(view: str, title: str, height: int | None = None) -> html.Div:
-    """A graph with its download bar; `view` names it in ids and file names."""
+    """A graph, the one-sentence finding of its data under it (copied from the figure's
+    `layout.meta.finding` in the browser by assets/findings.js, so every card on every page
+    shows it without a callback of its own), and its download bar; `view` names it in ids
+    and file names."""
     style = {"height": f"{height}px"} if height else None
     return html.Div(
         [
-            html.H3(title, className="card-title"),
+            html.H3(title, className="card-title", id=title_id(view)),
             dcc.Loading(
                 dcc.Graph(id=graph_id(view), config=GRAPH_CONFIG, style=style),
                 type="dot",
                 delay_show=400,
             ),
+            html.P(className="finding"),
             download_bar(view),
             dcc.Store(id={"type": SPEC, "view": view}),
         ],
@@ -77,6 +85,18 @@ def reproduce_panel(prefix: str, extra: Any = None, label: str = YAML_LABEL) -> 
     )  # fmt: skip
 
 
+def paste_box(prefix: str) -> html.Div:
+    """A box to paste a scenario YAML that sets every control of the page."""
+    return html.Div(
+        [
+            html.P("Paste a scenario YAML to set every control from it:"),
+            dcc.Textarea(id=f"{prefix}-yaml-in", rows=6, className="yaml-input"),
+            html.Button("Apply YAML", id=f"{prefix}-yaml-apply", n_clicks=0),
+            html.Div(id=f"{prefix}-yaml-msg"),
+        ]
+    )
+
+
 def run_controls(prefix: str) -> html.Div:
     """Run and Cancel buttons, the progress bar and the status line of a page."""
     return html.Div(
@@ -117,7 +137,8 @@ def message(text: str | list[str] | None, kind: str = "error") -> Any:
 
 
 def register(app, ctx: Context) -> None:
-    """The download callback, shared by every figure card."""
+    """The download callback, shared by every figure card; while the file is prepared (an
+    export takes seconds) its button is disabled and says so."""
     from dashboard import views
 
     @app.callback(
@@ -126,6 +147,10 @@ def register(app, ctx: Context) -> None:
         Input({"type": GO, "view": MATCH}, "n_clicks"),
         State({"type": FMT, "view": MATCH}, "value"),
         State({"type": SPEC, "view": MATCH}, "data"),
+        running=[
+            (Output({"type": GO, "view": MATCH}, "disabled"), True, False),
+            (Output({"type": GO, "view": MATCH}, "children"), "preparing...", "Download"),
+        ],
         prevent_initial_call=True,
     )
     def download(_, fmt, spec):

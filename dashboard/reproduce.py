@@ -1,5 +1,6 @@
 """What reproduces a view outside the dashboard: the scenario (built-in ids only: a URL can
-never make the server read a file), the CLI commands and the scenario YAML."""
+never make the server read a file), the CLI commands and the scenario YAML, and a pasted
+scenario YAML read back (`parse_yaml`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 import yaml
 
+from dashboard import guard
 from dashboard.state import format_set
-from sim.errors import unknown_name
-from sim.scenario import Config, discover, load, scenario_dir
+from sim import yamlio
+from sim.errors import ConfigError, unknown_name
+from sim.scenario import Config, discover, from_mapping, load, scenario_dir
 
 
 def _signature() -> tuple:
@@ -90,3 +93,21 @@ def replications_command(
 def scenario_yaml(config: Config) -> str:
     """The scenario as YAML (`Config.to_nested()`): every value, so the file alone reruns it."""
     return yaml.safe_dump(config.to_nested(), sort_keys=False, allow_unicode=True, width=88)
+
+
+def parse_yaml(text: str | None) -> tuple[Any, str]:
+    """A pasted scenario YAML to a validated Config, or (None, message naming the field)."""
+    try:
+        text = guard.text(text, "scenario YAML")
+    except guard.BadInput as err:
+        return None, str(err)
+    try:
+        data = yamlio.load(text or "")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return None, f"scenario YAML: malformed YAML{where}: {getattr(err, 'problem', err)}"
+    try:
+        return from_mapping(data, "scenario YAML"), ""
+    except ConfigError as err:
+        return None, str(err)

@@ -5,10 +5,11 @@ cache (`get`, `has`, `missing`) and never run the model.
 
 A run is built with `sim.run.build(config, seed)` and advanced with `model.run_for(k)`; the
 chunks add up to exactly the steps of `sim.run.run`, so the series is identical to the CLI's
-(a test checks it). At the end an agent snapshot is kept for the per-agent views (a sample
-of voters, never the whole electorate). The cache is a `diskcache.Cache` in a folder every
-server worker shares; its key includes a hash of the `sim/` sources, so editing the model
-never serves stale runs.
+(a test checks it). On the way, agent frames are recorded at up to `snapshot.MAX_FRAMES`
+evenly spaced steps (the last one always) for the watch panel's per-agent views (a sample
+of voters, never the whole electorate; see dashboard/snapshot.py). The cache is a
+`diskcache.Cache` in a folder every server worker shares; its key includes a hash of the
+`sim/` sources, so editing the model never serves stale runs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 import sim
-from dashboard.snapshot import snapshot
+from dashboard.snapshot import Recorder, frame_steps
 from sim.run import RunResult, build
 from sim.scenario import Config, plain
 
@@ -53,8 +54,8 @@ def run_key(config: Config, seed: int, steps: int) -> str:
 
 @dataclass
 class Run:
-    """One finished run: its series (a `step` column and one column per metric) and the
-    end-of-run agent snapshot."""
+    """One finished run: its series (a `step` column and one column per metric) and its
+    agent frames (`{"voters": ..., "frames": [...]}`, read by `analysis.snapshots`)."""
 
     seed: int
     steps: int
@@ -79,15 +80,17 @@ def execute(
     steps: int,
     on_chunk: Callable[[pd.DataFrame, int], None] | None = None,
 ) -> Run:
-    """Run the model, calling `on_chunk(series_so_far, steps_done)` after every chunk."""
+    """Run the model, calling `on_chunk(series_so_far, steps_done)` after every chunk and
+    recording agent frames at `frame_steps(steps)`."""
     model = build(config, seed)
+    recorder = Recorder(model, frame_steps(steps))
     done = 0
     for size in chunk_sizes(steps):
-        model.run_for(size)
         done += size
+        recorder.run_to(model, done)
         if on_chunk is not None:
             on_chunk(thin(_series(model)), done)
-    return Run(int(seed), int(steps), thin(_series(model)), snapshot(model))
+    return Run(int(seed), int(steps), thin(_series(model)), recorder.snapshot())
 
 
 def _series(model) -> pd.DataFrame:
@@ -127,6 +130,16 @@ class RunCache:
         steps = int(config["steps"])
         return sum(not self.has(config, seed, steps) for seed in seeds)
 
+    def derived(self, name: str, config: Config, run: Run, make: Callable[[], Any]) -> Any:
+        """A value computed from a cached run (`name` says what and which code made it),
+        cached beside the run so every worker shares it; `make()` computes it once."""
+        key = f"{name}:" + run_key(config, run.seed, run.steps)
+        found = self.cache.get(key)
+        if found is None:
+            found = make()
+            self.cache.set(key, found)
+        return found
+
     def put(self, config: Config, run: Run) -> None:
         self.cache.set(run_key(config, run.seed, run.steps), run)
 
@@ -148,9 +161,11 @@ class RunCache:
 
 def seeds_for(config: Config, reps: int) -> list[int]:
     """Replication seeds: the scenario's seed and the next `reps - 1` integers (each one is
-    `instalign run --seed S`), shared by every arm (common random numbers)."""
-    first = int(config["seed"])
-    return [first + i for i in range(reps)]
+    `instalign run --seed S`), shared by every arm (common random numbers); the rule is
+    `analysis.arms.seeds`, which `instalign compare` uses too."""
+    from analysis.arms import seeds
+
+    return seeds(config, reps)
 
 
 def replicate(

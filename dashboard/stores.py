@@ -110,11 +110,19 @@ def run_values(f, run_id: int) -> tuple[str, dict[str, Any]]:
 def explore_link(f, run_id: int, known: Mapping[str, Any]) -> str:
     """An Explore URL that reruns exactly this run: its base scenario when it is built in
     (else the default scenario) with every value that differs from it, and its seed."""
-    from dashboard.reproduce import config_for
     from dashboard.state import DEFAULT_SCENARIO, ExploreState, replace_sets
 
     sid, values = run_values(f, run_id)
     sid = sid if sid in known else DEFAULT_SCENARIO
-    base = config_for(sid)
+    base = _base(sid)
     sets = {k: v for k, v in values.items() if base[k] != v}
     return "/explore" + replace_sets(ExploreState(scenario=sid), sets).to_search()
+
+
+@functools.lru_cache(maxsize=16)
+def _base(sid: str):
+    """A built-in scenario's config, read once (a page of the run table links 20 runs of the
+    same few scenarios; each read parses the scenario's YAML)."""
+    from dashboard.reproduce import config_for
+
+    return config_for(sid)

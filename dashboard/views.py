@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import guard, stores
+from dashboard import arms, guard, stores
 from dashboard.context import Context
-from dashboard.reproduce import config_for, with_sets
+from dashboard.reproduce import config_for
 from dashboard.runs import Run, seeds_for
 from dashboard.state import CompareState, ExploreState
 from sim.errors import ConfigError
@@ -125,9 +125,9 @@ def explore_configs(state: ExploreState) -> dict[str, Any]:
 
 
 def compare_configs(state: CompareState) -> dict[str, Any]:
-    """Baseline and interventions (each a config on the baseline), by arm name."""
-    base = config_for(state.scenario, state.sets)
-    return {BASELINE: base, **{name: with_sets(base, sets) for name, sets in state.arms}}
+    """Baseline and interventions (each on its own scenario, the baseline's by default), by
+    arm name."""
+    return arms.configs(state)
 
 
 def explore_runs(state: ExploreState, ctx: Context) -> list:
@@ -144,6 +144,8 @@ def compare_runs(state: CompareState, ctx: Context) -> dict[str, list]:
 
 
 def snapshot(search: str, seed: int, ctx: Context) -> dict[str, Any]:
+    """The agent frames recorded during one Explore run (from the cache), labelled with its
+    scenario and seed; a per-agent view picks its frame with its `step` option."""
     state, _ = ExploreState.from_search(search)
     config = config_for(state.scenario, state.sets)
     run = cached(ctx, config, int(seed))
@@ -191,7 +193,15 @@ def build(
         raise ViewError(f"{mod.TITLE}: {err}") from None
     except Exception as err:  # options come from the browser: say what failed, keep serving
         raise ViewError(f"{mod.TITLE}: {type(err).__name__}: {err}") from None
-    return df, mod.draw(df)
+    return df, with_finding(mod.draw(df), df.attrs.get("finding", ""))
+
+
+def with_finding(fig: go.Figure, finding: str) -> go.Figure:
+    """The figure carrying its data's one-sentence finding in `layout.meta` (kept beside
+    any meta it has), which every figure card shows under the graph."""
+    meta = fig.layout.meta
+    fig.layout.meta = {**(meta if isinstance(meta, dict) else {}), "finding": finding or ""}
+    return fig
 
 
 def show(view: dict[str, Any], ctx: Context | None, data_in: Any = None) -> tuple[Any, Any]:
@@ -205,11 +215,20 @@ def show(view: dict[str, Any], ctx: Context | None, data_in: Any = None) -> tupl
 
 def screen(fig: go.Figure) -> go.Figure:
     """The figure as the page shows it: sized by its card (the house template's fixed export
-    width dropped) and without the title (the card has one). Exports keep both."""
+    width dropped), without the title (the card has one) and with its subtitle (notes such
+    as what was pooled or which design points have no run yet) moved under the card beside
+    the finding (`layout.meta.note`: HTML text wraps at any card width; a subtitle wrapped
+    for the export width would overprint the panels). Exports keep all three."""
     out = go.Figure(fig)
     if out.layout.template is not None and out.layout.template.layout is not None:
         out.layout.template.layout.width = None
-    return out.update_layout(width=None, autosize=True, title_text=None, margin_t=40)
+    sub = out.layout.title.subtitle.text if out.layout.title.subtitle else None
+    if sub:
+        meta = out.layout.meta if isinstance(out.layout.meta, dict) else {}
+        out.layout.meta = {**meta, "note": " ".join(sub.replace("<br>", " ").split())}
+    return out.update_layout(
+        width=None, autosize=True, title_text=None, title_subtitle_text=None, margin_t=40
+    )
 
 
 def note(text: str, width: int = 48) -> go.Figure:

@@ -1,7 +1,8 @@
 """Scenarios: one YAML file each in `scenarios/`, validated against the parameter registry.
 
 A scenario file holds metadata (`id` with a version, `description`, `references`,
-`assumptions`, `limitations`) and parameter values as nested sections. `--set path=value`
+`assumptions`, `limitations`, the `metrics` shown first, things to `try`: a sentence, with
+the overrides that try it under `set`) and parameter values as nested sections. `--set path=value`
 overrides are validated like the file. The result is a frozen `Config`.
 """
 
@@ -23,7 +24,8 @@ from sim.errors import ConfigError, closest
 from sim.params import PARAMS
 from sim.params.sections import unused_message, unused_parameters, view
 
-META_KEYS = ("id", "title", "description", "references", "assumptions", "limitations", "tags")
+META_KEYS = ("id", "title", "description", "references", "assumptions", "limitations", "tags",
+             "metrics", "try")  # fmt: skip
 ID_RE = re.compile(r"^[a-z0-9_]+-v[0-9]+$")
 
 
@@ -68,6 +70,8 @@ class Config:
     title: str = ""  # one-line summary shown by `instalign scenarios`
     # parameters the scenario file or an override set explicitly (not left at the default)
     explicit: frozenset[str] = frozenset()
+    metrics: tuple[str, ...] = ()  # what a viewer shows first (declared metric names)
+    tries: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # (text, overrides)
 
     def __getitem__(self, path: str) -> Any:
         return self.values[path]
@@ -113,9 +117,11 @@ class Config:
         Parameters of components the scenario leaves off are left out (they are at their
         defaults and a scenario file may not set them)."""
         out: dict[str, Any] = {"id": self.id, "title": self.title, "description": self.description}
-        for key in ("references", "assumptions", "limitations"):
+        for key in ("references", "assumptions", "limitations", "metrics"):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
+        if self.tries:
+            out["try"] = [{"text": t, "set": {p: plain(v) for p, v in s}} for t, s in self.tries]
         items = self.changed() if only_changed else self.values
         unused = {p for p, _ in unused_parameters(self.values, items)}  # off components
         for path, value in items.items():
@@ -226,8 +232,43 @@ def from_mapping(data: Any, source: str, check: bool = True) -> Config:
         source=source,
         title=title,
         explicit=frozenset(flat),
+        metrics=_metric_names(meta.get("metrics", []), source),
+        tries=tuple(_try(item, source, f"try[{i}]") for i, item in enumerate(meta.get("try", []))),
         **lists,
     )
+
+
+def _metric_names(value: Any, source: str) -> tuple[str, ...]:
+    """The `metrics:` list, each a declared metric (the error names the closest one). The
+    registry is imported here, not at the top: it imports every component (Mesa included),
+    which a scenario without `metrics:` never needs (CLI start-up)."""
+    if not value:
+        return ()
+    from sim.components import METRICS
+
+    names = _as_str_list(value, source, "metrics")
+    for i, name in enumerate(names):
+        if name not in METRICS:
+            raise ConfigError("unknown metric", source=source, path=f"metrics[{i}]",
+                              suggestion=closest(name, METRICS))  # fmt: skip
+    return tuple(dict.fromkeys(names))
+
+
+def _try(item: Any, source: str, where: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """One thing to try: a sentence, or {text, set: {path: value}} (validated overrides)."""
+    if isinstance(item, str):
+        return item.strip(), ()
+    if not isinstance(item, Mapping) or not isinstance(item.get("text"), str):
+        raise ConfigError("expected a sentence or {text, set}", source=source, path=where)
+    extra = sorted(set(item) - {"text", "set"})
+    if extra:
+        raise ConfigError("unknown key", source=source, path=f"{where}.{extra[0]}",
+                          suggestion=closest(extra[0], ["text", "set"]))  # fmt: skip
+    sets = item.get("set") or {}
+    if not isinstance(sets, Mapping):
+        raise ConfigError("expected a mapping of path: value", source=source, path=f"{where}.set")
+    checked = [(p, _validate(p, v, f"{source}: {where}.set")) for p, v in sets.items()]
+    return item["text"].strip(), tuple(checked)
 
 
 def _as_str_list(value: Any, source: str, key: str) -> list[str]:

@@ -138,7 +138,8 @@ def test_heavy_requests_never_stall_the_server_and_leave_no_process(server):
             "output": draw_out, "outputs": draw_outputs, "changedPropIds": ["explore-spec.data"],
             "inputs": [{"id": "explore-spec", "property": "data", "value": result},
                        {"id": "explore-metrics", "property": "value", "value": []}],
-            "state": [],
+            "state": [{"id": "explore-scenario", "property": "value",
+                       "value": "baseline_democracy-v1"}],
         }  # fmt: skip
         started = time.monotonic()
         _, drawn = post(base + "/_dash-update-component", body)

@@ -14,16 +14,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.figures import Unavailable
-from dashboard import controls, stores
-from dashboard.pages import compare, explore
-from dashboard.reproduce import config_for, replications_command, run_command, scenario_yaml
+from dashboard import controls, sections, stores
+from dashboard.pages import explore
+from dashboard.reproduce import (
+    config_for,
+    parse_yaml,
+    replications_command,
+    run_command,
+    scenario_yaml,
+)
 from dashboard.runs import MAX_ROWS, RunCache, chunk_sizes, execute, run_key, seeds_for, thin
 from dashboard.state import (
     CompareState,
     ExploreState,
     SweepsState,
     format_set,
-    parse_arm_text,
     read_set,
 )
 from sim.errors import ConfigError
@@ -101,12 +106,6 @@ def test_every_parameter_value_survives_the_url_and_reads_back_like_the_cli():
         assert base.with_overrides(parse_set([text]))[path] == value
 
 
-def test_arm_text_lines():
-    sets, errors = parse_arm_text("# comment\nelectorate.information=0.3\n\nseed=2\nbogus")
-    assert sets == (("electorate.information", 0.3), ("seed", 2))
-    assert len(errors) == 1 and "bogus" in errors[0]
-
-
 # ---- controls from the schema -------------------------------------------------------------
 
 
@@ -135,11 +134,45 @@ def test_controls_follow_the_declared_kind_range_and_scale():
         assert p.description in text and p.allowed() in text and p.unit in text
 
 
+def _paths(tree) -> list[str]:
+    """The parameter paths of every control row in a component tree."""
+    node = tree.to_plotly_json() if hasattr(tree, "to_plotly_json") else tree
+    if isinstance(node, list | tuple):
+        return [p for item in node for p in _paths(item)]
+    if not isinstance(node, dict):
+        return []
+    props = node.get("props", {})
+    here = [props["data-path"]] if "data-path" in props else []
+    return here + _paths(props.get("children"))
+
+
 def test_sections_hold_every_parameter_once():
-    rows = [
-        row for box in controls.sections(load("baseline_democracy-v1")) for row in box.children[1:]
-    ]
-    assert sorted(r.to_plotly_json()["props"]["data-path"] for r in rows) == sorted(PARAMS)
+    config = load("full_institution-v1")  # every component on
+    rows = [p for name in sections.grouped() for p in _paths(sections.body(name, config))]
+    assert sorted(rows) == sorted(PARAMS)
+
+
+def test_closed_sections_render_no_controls_and_off_components_only_their_switch():
+    """Lazy sidebar: the run section and sections holding an override render their controls;
+    the others render none until opened; a component that is off shows only its on-switch."""
+    config = load("baseline_democracy-v1")
+    boxes = {b.id["name"]: b for b in sections.sections(config, ["electorate.information"])}
+    shown = {name: _paths(box) for name, box in boxes.items()}
+    assert shown["run"] == ["steps", "seed"] and "electorate.information" in shown["electorate"]
+    assert shown["politicians"] == []  # closed: rendered when opened
+    assert shown["ai_agents"] == ["ai_agents.count"]  # off: just the switch
+    assert shown["bureaucracy"] == ["bureaucracy.depth"]
+    assert shown["oversight"] == ["oversight.layers"]
+    assert sum(map(len, shown.values())) < 20  # of 89 parameters
+
+
+def test_a_run_reads_pending_overrides_for_sections_never_rendered():
+    pending = sections.pending([("electorate.information", 0.2), ("politicians.count", 3)])
+    ids = [{"type": "param", "path": "steps"}, {"type": "param", "path": "politicians.count"}]
+    state, config, errors = explore.prepare("baseline_democracy-v1", 1, ids, [7, 2], pending)
+    assert not errors and config["electorate.information"] == 0.2  # never rendered: pending
+    assert config["politicians.count"] == 2 and config["steps"] == 7  # rendered: the control
+    assert dict(state.sets) == {"steps": 7, "electorate.information": 0.2}  # 2 is the default
 
 
 def test_invalid_control_values_give_a_message_naming_the_field():
@@ -176,26 +209,12 @@ def test_explore_prepare_names_every_bad_field():
     assert "unknown scenario" in errors[0]
 
 
-def test_compare_prepare_validates_interventions():
-    ok, errors = compare.prepare("baseline_democracy-v1", "steps=40", 4, ["a", "", ""],
-                                 ["electorate.information=0.2", "", ""])  # fmt: skip
-    assert errors == [] and ok.arms == (("a", (("electorate.information", 0.2),)),)
-    _, errors = compare.prepare("baseline_democracy-v1", "", 1, ["a", "a", "baseline"],
-                                ["seed=2", "seed=3", "seed=4"])  # fmt: skip
-    text = " | ".join(errors)
-    assert "same name" in text and "bad name 'baseline'" in text and "reps" in text
-    _, errors = compare.prepare("baseline_democracy-v1", "", 3, ["", "", ""], ["", "", ""])
-    assert "at least one intervention" in errors[0]
-    _, errors = compare.prepare("baseline_democracy-v1", "", 3, ["s", "", ""], ["seed=9", "", ""])
-    assert "seed is set by the replications" in errors[0]
-
-
 def test_pasted_yaml_errors_name_the_line_or_field():
-    config, msg = explore.parse_yaml("id: a-v1\nelectorate: {n_voters: [")
+    config, msg = parse_yaml("id: a-v1\nelectorate: {n_voters: [")
     assert config is None and "malformed YAML at line" in msg
-    config, msg = explore.parse_yaml("id: a-v1\nelectorate:\n  n_voters: 1\n")
+    config, msg = parse_yaml("id: a-v1\nelectorate:\n  n_voters: 1\n")
     assert config is None and "electorate.n_voters" in msg
-    config, msg = explore.parse_yaml(scenario_yaml(load("regulatory_capture-v1")))
+    config, msg = parse_yaml(scenario_yaml(load("regulatory_capture-v1")))
     assert msg == "" and config.values == load("regulatory_capture-v1").values
 
 
@@ -360,9 +379,9 @@ def test_bureaucracy_tree_positions_and_capture():
         "captured_by": [-1, 0, -1, -1, 0, -1],
     }}}  # fmt: skip
     df = FIGURES["bureaucracy_tree"].data(snap).set_index("node")
-    assert df.loc[[2, 3, 4, 5], "x"].tolist() == [0, 1, 2, 3]  # leaves evenly spaced
-    assert df.loc[[0, 1], "x"].tolist() == [0.5, 2.5]  # each office above its children
-    assert df.loc[-1, "x"] == 1.5 and df["captured"].sum() == 2
+    assert df.loc[[2, 3, 4, 5], "slot"].tolist() == [0, 1, 2, 3]  # leaves evenly spaced
+    assert df.loc[[0, 1], "slot"].tolist() == [0.5, 2.5]  # each office above its children
+    assert df.loc[-1, "slot"] == 1.5 and df["captured"].sum() == 2
     FIGURES["bureaucracy_tree"].draw(df.reset_index())
     with pytest.raises(Unavailable, match="no bureaucracy"):
         FIGURES["bureaucracy_tree"].data({"layers": {}})
@@ -401,3 +420,30 @@ def snapshot_of(model):
     from dashboard.snapshot import snapshot
 
     return snapshot(model)
+
+
+def test_a_views_figure_carries_its_finding_and_keeps_its_meta():
+    import plotly.graph_objects as go
+
+    from dashboard import views
+
+    fig = go.Figure(layout={"meta": {"source": "x"}})
+    assert views.with_finding(fig, "Welfare fell by 0.1.").layout.meta == {
+        "source": "x",
+        "finding": "Welfare fell by 0.1.",
+    }
+    assert views.with_finding(go.Figure(), "").layout.meta == {"finding": ""}
+
+
+def test_metric_options_tooltips_and_defaults_come_from_the_declarations():
+    from dashboard import glossary
+    from sim.components import METRICS
+
+    ai = load("ai_control_protocols-v1")
+    assert glossary.defaults(ai)[:2] == ["safety", "usefulness"]
+    options = {o["value"]: o for o in glossary.options(ai)}
+    assert METRICS["safety"].description in options["safety"]["title"]
+    base = load("baseline_democracy-v1")
+    assert "safety" not in {o["value"] for o in glossary.options(base)}  # no AI agents: no AI
+    assert "drift_by_level" not in glossary.recorded(base)  # no bureaucracy
+    assert "goodhart_gap" in str(glossary.glossary(base))

@@ -34,6 +34,7 @@ def test_figures_builds_the_set_the_sweep_supports(store, tmp_path, capsys):
         "goodhart_frontier",
         "welfare_vs_approval",
         "scenario_discovery",
+        "response",
     }
     assert {p.stem for p in out.glob("*.png")} == made == {p.stem for p in out.glob("*.csv")}
     assert "skipped sobol_indices: needs a sobol design" in err
@@ -44,6 +45,30 @@ def test_figures_builds_the_set_the_sweep_supports(store, tmp_path, capsys):
     assert prov["sweep"] == "tiny_analysis" and prov["master_seed"] == 7
     assert prov["git_commit"] == manifest["git_commit"] and len(prov["seeds"]) == 10
     assert prov["scenarios"][0]["version"] == "v1"
+
+
+def test_finding_as_subtitle_and_pool_on_request(store, tmp_path):
+    """--finding prints each figure's result under its title; --pool averages over the
+    factors kept apart otherwise, and the figure says so (its data: one row per level)."""
+    import pandas as pd
+
+    from analysis.build import build
+    from analysis.storeio import open_store
+
+    out = tmp_path / "figs"
+    base = ["figures", str(store), "--out", str(out), "--format", "svg", "--only", "response"]
+    assert main([*base, "--finding"]) == 0
+    said = build(open_store(store), ["response"]).data["response"].attrs["finding"]
+    svg = (out / "response.svg").read_text()
+    # the arm where approval and welfare diverge most, then the other arm's welfare change
+    assert said.startswith("At intervention none, raising information from 0.2 to 0.8")
+    assert "; at intervention pressure (0.2 to 0.8) it " in said
+    assert "raising information from 0.2 to 0.8" in svg
+    apart = pd.read_csv(out / "response.csv")
+    assert main([*base, "--pool"]) == 0
+    pooled = pd.read_csv(out / "response.csv")
+    assert len(pooled) == len(apart) // 2 and "intervention" not in pooled  # 2 arms pooled
+    assert "averaged over" in (out / "response.svg").read_text()
 
 
 def test_a_partial_store_makes_what_it_can_and_only_what_was_asked(tmp_path, monkeypatch, capsys):

@@ -62,30 +62,33 @@ def grid_frames(reps: int = 12, steps: int = 10, crn: bool = True, seed: int = 0
     )
 
 
-def test_metrics_over_time_mean_and_ci_by_intervention():
+def test_metrics_over_time_mean_and_ci_per_design_point():
     f = grid_frames()
     df = FIGURES["metrics_over_time"].data(f)
-    assert df.attrs["by"] == "intervention" and "goodhart_gap" not in df.attrs["metrics"]
-    row = df[(df.intervention == "audit") & (df.step == 4) & (df.metric == "welfare")].iloc[0]
+    assert df.attrs["keys"] == ["intervention", INFO] and "goodhart_gap" not in df.attrs["metrics"]
+    at = (df.intervention == "audit") & (df[INFO] == 0.2) & (df.step == 4)
+    row = df[at & (df.metric == "welfare")].iloc[0]
     runs = f.runs()
-    x = runs[runs.intervention == "audit"]["welfare"] + 0.4
-    assert row["n"] == 24 and row["mean"] == pytest.approx(x.mean())
-    truth = -1 + 0.5 * 0.5 + EFFECT + 0.4  # the planted mean (information averages 0.5)
+    x = runs[(runs.intervention == "audit") & (runs[INFO] == 0.2)]["welfare"] + 0.4
+    assert row["n"] == 12 and row["mean"] == pytest.approx(x.mean())
+    truth = -1 + 0.5 * 0.2 + EFFECT + 0.4  # the planted mean of this design point
     assert row["lo"] < truth < row["hi"]
 
 
-def test_final_metrics_recover_the_planted_group_means():
+def test_final_metrics_recover_the_planted_means_of_each_design_point():
     df = FIGURES["final_metrics"].data(grid_frames(reps=40))
-    w = df[df.metric == "welfare"].set_index("intervention")
-    assert w.loc["audit", "mean"] - w.loc["none", "mean"] == pytest.approx(EFFECT, abs=0.05)
-    a = df[df.metric == "approval"].set_index("intervention")
-    assert a.loc["audit", "lo"] < 0.5 + 0.1 - 0.1 < a.loc["audit", "hi"]
+    assert df.attrs["by"] == "intervention" and df.attrs["others"] == [INFO]
+    for info in (0.2, 0.8):
+        w = df[(df.metric == "welfare") & (df[INFO] == info)].set_index("intervention")
+        assert w.loc["audit", "mean"] - w.loc["none", "mean"] == pytest.approx(EFFECT, abs=0.05)
+        a = df[(df.metric == "approval") & (df[INFO] == info)].set_index("intervention")
+        assert a.loc["audit", "lo"] < 0.5 + 0.2 * info - 0.1 < a.loc["audit", "hi"]
 
 
 def test_paired_effects_see_the_effect_through_common_random_numbers():
     df = FIGURES["paired_effects"].data(grid_frames())
-    row = df[df.metric == "welfare"].iloc[0]
-    assert (row["level"], row["control"], row["n_pairs"]) == ("audit", "none", 24)
+    row = df[(df.metric == "welfare") & (df[INFO] == 0.2)].iloc[0]
+    assert (row["level"], row["control"], row["n_pairs"]) == ("audit", "none", 12)
     assert row["lo"] < EFFECT < row["hi"] and row["lo"] > 0
     assert row["hi"] - row["lo"] < 0.2 * (row["unpaired_hi"] - row["unpaired_lo"])
     with pytest.raises(Unavailable, match="common random numbers"):

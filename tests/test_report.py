@@ -48,6 +48,27 @@ def test_report_has_figures_tables_and_reproducing_commands(report):
     assert "seed: 7" in text and "git checkout " in text
 
 
+def test_report_opens_with_one_finding_per_figure(report):
+    """Findings first (before the scenario card and the figures), one sentence per figure
+    linked to it, the same sentence under the figure; the page fits a phone's width."""
+    from analysis.build import build
+    from analysis.storeio import open_store
+
+    store, _, text = report
+    built = build(open_store(store))
+    said = {n: df.attrs["finding"] for n, df in built.data.items() if df.attrs.get("finding")}
+    assert {"final_metrics", "paired_effects", "response", "goodhart_frontier"} <= set(said)
+    start = text.index("<h2>Findings</h2>")
+    assert start < text.index("<h2>Scenario") < text.index("<figure")
+    block = text[start : text.index("</ul>", start)]
+    for name, sentence in said.items():
+        assert f"<a href='#{name}'>" in block and html.escape(sentence) in block, name
+        at = text.index(f"<figure id='{name}'>")
+        figure = text[at : text.index("</figure>", at)]
+        assert f"<span class='finding'>{html.escape(sentence)}</span>" in figure, name
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in text
+
+
 def root_spec(store: Path) -> str:
     return str(store.parent / "tiny.yaml")
 

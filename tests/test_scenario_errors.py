@@ -51,8 +51,24 @@ def one_line_error(err: str) -> str:
             ["politicians.strategy", "did you mean 'hunter'"],
         ),
         (GOOD.replace("tmp_case-v1", "no version"), ["id", "invalid or missing id"]),
+        (GOOD + "metrics: [welfare, safty]\n", ["metrics[1]", "did you mean 'safety'"]),
+        (
+            GOOD + "try:\n  - text: more voters\n    set: {electorate.n_votrs: 500}\n",
+            ["try[0].set", "electorate.n_votrs", "did you mean 'electorate.n_voters'"],
+        ),
+        (GOOD + "try:\n  - {txt: more voters}\n", ["try[0]", "expected a sentence"]),
     ],
-    ids=["malformed", "unknown-key", "wrong-type", "out-of-range", "bad-choice", "bad-id"],
+    ids=[
+        "malformed",
+        "unknown-key",
+        "wrong-type",
+        "out-of-range",
+        "bad-choice",
+        "bad-id",
+        "bad-metric",
+        "bad-try-set",
+        "bad-try",
+    ],
 )
 def test_bad_scenario_file(cli, tmp_path, text, fragments):
     path = write(tmp_path, text)
@@ -139,3 +155,20 @@ def test_the_yaml_loader_keeps_ints_strings_and_special_floats():
     assert yamlio.load(text) == [5, -5, 485, 1000.5, "1e-4", "1e", "e5", math.inf, -math.inf]
     assert math.isnan(yamlio.load(".nan"))
     assert yaml.safe_load("1e-4") == "1e-4"  # PyYAML's own safe loader is left as it was
+
+
+def test_scenario_metrics_and_things_to_try_are_declared_and_apply():
+    """Every built-in scenario names its default metrics (declared ones, from components
+    the scenario turns on) and things to try whose overrides load on it."""
+    from dashboard.glossary import recorded
+    from dashboard.reproduce import with_sets
+    from sim.scenario import discover
+
+    for sid in discover():
+        config = load(sid)
+        assert config.metrics and set(config.metrics) <= set(recorded(config)), sid
+        assert len(config.tries) >= 3, sid
+        for text, sets in config.tries:
+            assert text and sets, sid
+            with_sets(config, sets).check_unused()
+    assert load("ai_control_protocols-v1").metrics[:2] == ("safety", "usefulness")

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from analysis import theme
 from analysis.data import Frames
+from analysis.figures._design import group_name, short, split  # noqa: F401  (shared)
 
 MAX_PANELS = 6
 # outcomes shown first when a figure picks its own metrics (names only: units come from
@@ -48,17 +49,26 @@ def pick_metrics(
 
 
 def factor_and_metrics(
-    f: Frames, by: str | None, metrics: Sequence[str] | None
-) -> tuple[str, list[str]]:
-    """The factor to compare across (given, or the sweep's one with 2-8 levels) and the metrics
-    to show; Unavailable when nothing varies in a comparable way."""
+    f: Frames, by: str | None, metrics: Sequence[str] | None, pool: bool = False
+):
+    """(the design split: the factor to compare across, given or the sweep's one with 2-8
+    levels, and every other varied factor kept apart; the metrics to show). Unavailable
+    when nothing varies in a comparable way."""
     from analysis.figures import Unavailable
 
     by = by or f.group_factor()
     if by is None:
         raise Unavailable("no factor with 2-8 levels to compare")
-    available = f.metrics if metrics else defined_in_every_level(f.runs(), f.metrics, by)
-    return by, pick_metrics(available, metrics, f.summary)
+    sp = split(f, by, pool)
+    available = f.metrics if metrics else defined_everywhere(f.runs(), f.metrics, sp.keys)
+    return sp, pick_metrics(available, metrics, f.summary)
+
+
+def defined_everywhere(runs: pd.DataFrame, metrics: Sequence[str], keys) -> list[str]:
+    """The metrics defined in every level of every column in `keys`."""
+    for by in keys:
+        metrics = defined_in_every_level(runs, metrics, by)
+    return list(metrics)
 
 
 def defined_in_every_level(runs: pd.DataFrame, metrics: Sequence[str], by: str) -> list[str]:
@@ -78,19 +88,6 @@ def _varies(col: pd.Series) -> bool:
     x = col.to_numpy(dtype=float)
     x = x[np.isfinite(x)]
     return x.size > 1 and bool(np.ptp(x) > 0)
-
-
-def short(name: str) -> str:
-    """A parameter path's last part ('oversight.audit_budget' -> 'audit_budget')."""
-    return name.rsplit(".", 1)[-1]
-
-
-def group_name(by: str | None, value) -> str:
-    if by is None:
-        return "all runs"
-    if by in ("arm", "intervention", "scenario"):
-        return str(value)
-    return f"{short(by)} = {value:g}" if isinstance(value, float) else f"{short(by)} = {value}"
 
 
 def facets(titles: Sequence[str], title: str, cols: int = 2, **kw) -> go.Figure:
@@ -134,3 +131,28 @@ def subsets(runs: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 def panel_title(metric: str, subset: str) -> str:
     return f"{theme.label(metric)} · {subset}" if subset else theme.label(metric)
+
+
+def legend_below(fig: go.Figure, names: Sequence[str], right: int = 6) -> go.Figure:
+    """Long or many legend entries go in columns under the plot (a legend on the right would
+    take the panels' width); a short legend stays on the right. The figure grows to fit
+    them, above the room `analysis.export.with_caption` keeps for its caption line."""
+    names = [n for n in names if n]
+    longest = max((len(n) for n in names), default=0)
+    if len(names) <= right and longest <= 22:
+        return fig
+    width = fig.layout.width or theme.WIDTH
+    cols = max(1, min(3, int((width - 100) // (longest * 6.2 + 56))))
+    rows = math.ceil(len(names) / cols)
+    room = 24 * rows + 16
+    height = (fig.layout.height or theme.HEIGHT) + room
+    margin_b = (fig.layout.margin.b if fig.layout.margin.b is not None else 60) + room
+    return fig.update_layout(
+        height=height,
+        margin_b=margin_b,
+        legend=dict(
+            orientation="h", x=0, xanchor="left", yref="container", y=28 / height,
+            yanchor="bottom", entrywidth=0.98 / cols, entrywidthmode="fraction", font_size=12,
+            traceorder="normal",
+        ),
+    )  # fmt: skip

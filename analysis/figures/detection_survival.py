@@ -15,7 +15,10 @@ Fallback, when the store has no event tables (made before they were stored): tim
 layer's FIRST catch per run, from the series of `catches_layer_<k>` (the first recorded step
 with a catch; censored at the last step), which is not the time from misbehaviour to
 detection. With `record.every` k > 1 a catch on an unrecorded step is missed and the curve
-overstates survival; the figure says so."""
+overstates survival; the figure says so.
+
+A sweep that varied its design gets one 'any layer' curve per design point (spells or runs of
+that point only); curves are pooled over design points only when asked (--pool)."""
 
 from __future__ import annotations
 
@@ -26,9 +29,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import survival, theme
+from analysis import findings, survival, theme
 from analysis.data import RUN, Frames, frames
 from analysis.figures import Needs, Unavailable
+from analysis.figures import _design as design
+from analysis.figures._common import legend_below
 
 NAME = "detection_survival"
 TITLE = "Time from misbehaviour to detection per oversight layer (Kaplan-Meier, 95% CI)"
@@ -56,15 +61,82 @@ def _offenders_stored(f: Frames) -> bool:
     return f.events is not None and "offenders" in f.events.event_tables
 
 
-def data(store_or_frames) -> pd.DataFrame:
+def data(store_or_frames, pool: bool = False) -> pd.DataFrame:
     """Tidy: layer, time, at_risk, events, censored, survival, lo, hi; attrs: layers, source
-    ('events' or 'series'), and spells and runs (events) or the recording period (series)."""
+    ('events' or 'series'), and spells and runs (events) or the recording period (series),
+    per_design (one 'any layer' curve per design point: `layer` names the point), finding."""
     f: Frames = frames(store_or_frames)
+    sp = design.split(f, None, pool)
+    out = _per_design(f, sp.keys) if sp.keys else _pooled(f)
+    out.attrs.update(per_design=bool(sp.keys), pooled=sp.note())
+    out.attrs["finding"] = finding(out)
+    return out
+
+
+def _pooled(f: Frames) -> pd.DataFrame:
     if _offenders_stored(f):
         spells = f.events.events("offenders", design=False)
         if len(spells):
             return from_offenders(spells)
     return _from_series(f)
+
+
+def _per_design(f: Frames, keys: list[str]) -> pd.DataFrame:
+    """One 'any layer' curve per design point."""
+    spells = f.events.events("offenders", design=False) if _offenders_stored(f) else None
+    source = "events" if spells is not None and len(spells) else "series"
+    curves = []
+    for combo in design.combos(f, keys):
+        runs = set(design.select(f.design, keys, combo)[RUN])
+        name = design.name(keys, combo)
+        if source == "events":
+            km = _any_layer(spells[spells[RUN].isin(runs)])
+        else:
+            km = _first_catch(f.series[f.series[RUN].isin(runs)], f.series_metrics)
+        curves.append(km.assign(layer=name))
+    out = pd.concat(curves, ignore_index=True)
+    n = len(spells) if source == "events" else 0
+    out.attrs.update(layers=list(dict.fromkeys(out["layer"])), source=source, spells=n,
+                     runs=len(f.summary), period=_period(f))  # fmt: skip
+    return out
+
+
+def _any_layer(spells: pd.DataFrame) -> pd.DataFrame:
+    detected = spells["detected_step"].notna().to_numpy()
+    stop = np.where(detected, spells["detected_step"], spells["end_step"])
+    return survival.kaplan_meier(stop - spells["first_harm_step"].to_numpy(float), detected)
+
+
+def _first_catch(ser: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Time to the first catch by any layer, per run (the series fallback)."""
+    layers = [c for c in metrics if LAYER.fullmatch(c)]
+    if not layers:
+        raise Unavailable("needs oversight event tables or series of catches_layer_<k>")
+    anyc = ser[[RUN, "step"]].assign(any=ser[layers].fillna(0).sum(axis=1))
+    first = survival.first_event(anyc, "any", run=RUN)
+    return survival.kaplan_meier(first["duration"], first["observed"])
+
+
+def _period(f: Frames) -> int:
+    if f.series is None:
+        return 1
+    steps = np.unique(f.series["step"].to_numpy())
+    return int(np.min(np.diff(steps))) if steps.size > 1 else 1
+
+
+def finding(df: pd.DataFrame) -> str:
+    """Which curve keeps harm undetected longest: its survival at the last time seen."""
+    ends = {k: g.sort_values("time").iloc[-1] for k, g in df.groupby("layer", sort=False)}
+    if not ends:
+        return ""
+    worst = max(ends, key=lambda k: ends[k]["survival"])
+    r = ends[worst]
+    what = "offence spells" if df.attrs.get("source") == "events" else "runs"
+    return findings.sentence(
+        f"{findings.num(100 * r['survival'])}% of {what}"
+        f"{findings.interval(100 * r['lo'], 100 * r['hi'])} are still undetected after "
+        f"{r['time']:g} steps for {worst}, the slowest of {len(ends)} curves"
+    )
 
 
 def from_offenders(spells: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +199,12 @@ def draw(df: pd.DataFrame, title: str | None = None) -> go.Figure:
             )
         fig.update_xaxes(title_text="step (time to a layer's first catch)")
         fig.update_yaxes(title_text="share of runs without a catch yet", range=[0, 1.02])
-    fig.update_layout(title_subtitle_text=note, margin_t=90)
+    if df.attrs.get("per_design"):
+        note = "one curve per design point: detection by any layer"
+    if df.attrs.get("pooled"):
+        note += f"; {df.attrs['pooled']}"
+    findings.subtitle(fig, note)
+    legend_below(fig, df.attrs["layers"])
     return fig
 
 

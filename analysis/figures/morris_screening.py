@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import sensitivity, theme
+from analysis import findings, sensitivity, theme
 from analysis.data import Frames, frames
 from analysis.figures import Needs, Unavailable
 from analysis.figures._common import (
@@ -53,7 +53,22 @@ def data(store_or_frames, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         raise Unavailable("; ".join(f"{p}: {why}" for p, why in skipped.items()))
     out = pd.concat(parts, ignore_index=True)
     out.attrs.update(panels=list(dict.fromkeys(out["panel"]))[:MAX_PANELS], skipped=skipped)
+    out.attrs["finding"] = finding(out)
     return out
+
+
+def finding(df: pd.DataFrame) -> str:
+    """The most influential parameter (largest mu*) on the first panel, with its CI."""
+    panel = df[df["panel"] == df["panel"].iloc[0]].dropna(subset=["mu_star"])
+    if panel.empty:
+        return ""
+    top = panel.loc[panel["mu_star"].idxmax()]
+    return findings.sentence(
+        f"{top['panel']}: {short(top['parameter']).replace('_', ' ')} has the largest "
+        f"elementary effect, mu* = {findings.num(top['mu_star'])}"
+        f"{findings.interval(top['mu_star_lo'], top['mu_star_hi'])} (sigma "
+        f"{findings.num(top['sigma'])})"
+    )
 
 
 def _points(f: Frames) -> np.ndarray:

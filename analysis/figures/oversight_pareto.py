@@ -9,11 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import frontiers, theme
+from analysis import findings, frontiers, theme
 from analysis.data import Frames, frames
 from analysis.figures import Needs, Unavailable
+from analysis.figures import _design as design
 from analysis.figures._common import facets
-from analysis.figures.goodhart_frontier import design_columns, scatter_front
+from analysis.figures.goodhart_frontier import (
+    design_columns,
+    encoding,
+    scatter_front,
+    symbol_legend,
+)
 
 NAME = "oversight_pareto"
 TITLE = "Oversight designs: safety against usefulness and cost"
@@ -36,8 +42,29 @@ def data(store_or_frames) -> pd.DataFrame:
     for m, up in panels:
         pts[f"front_{m}"] = frontiers.pareto_mask(pts[[m, "safety"]].to_numpy(), [up, True])
     timed = f.time_means is not None
-    pts.attrs.update(panels=[m for m, _ in panels], colour=cols[0], design=cols, timed=timed)
+    pts.attrs.update(panels=[m for m, _ in panels], design=cols, timed=timed, **encoding(f, cols))
+    pts.attrs["finding"] = finding(pts)
     return pts
+
+
+def finding(df: pd.DataFrame) -> str:
+    """The safest design, and what it gives up on the first panel's metric against the
+    design best on that metric."""
+    m, up = df.attrs["panels"][0], dict(PANELS)[df.attrs["panels"][0]]
+    cols = df.attrs["design"]
+    safe = df.loc[df["safety"].idxmax()]
+    best = df.loc[df[m].idxmax() if up else df[m].idxmin()]
+
+    def at(r) -> str:
+        return design.where(cols, tuple(r[cols]))
+
+    if safe.name == best.name:
+        return findings.sentence(f"{at(safe)} is both the safest and the best on {m}")
+    return findings.sentence(
+        f"the safest design ({at(safe)}: {findings.value(safe, 'safety')}) has "
+        f"{findings.value(safe, m)}, "
+        f"against {findings.value(best, m)} at {at(best)}"
+    )
 
 
 def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
@@ -47,9 +74,7 @@ def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
         scatter_front(df, title, m, "safety", front=f"front_{m}", fig=fig, row=1, col=i + 1)
         if df.attrs.get("timed"):
             fig.update_xaxes(title_text=f"{theme.label(m)}, time mean", row=1, col=i + 1)
-    fig.update_layout(
-        height=theme.HEIGHT + 40,
-        title_subtitle_text="ringed and joined: the Pareto-efficient designs",
-        margin_t=110,
-    )
+    fig.update_layout(height=theme.HEIGHT + 40)
+    findings.subtitle(fig, "ringed and joined: the Pareto-efficient designs")
+    symbol_legend(fig, df)
     return fig

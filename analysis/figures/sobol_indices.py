@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import sensitivity, theme
+from analysis import findings, sensitivity, theme
 from analysis.data import Frames, frames
 from analysis.figures import Needs, Unavailable
 from analysis.figures._common import (
@@ -53,7 +53,27 @@ def data(store_or_frames, metrics: Sequence[str] | None = None) -> pd.DataFrame:
     out.attrs.update(
         panels=list(dict.fromkeys(out["panel"]))[:MAX_PANELS], dropped=dropped, skipped=skipped
     )
+    out.attrs["finding"] = finding(out)
     return out
+
+
+def finding(df: pd.DataFrame) -> str:
+    """The parameter with the largest total-order index on the first panel, with S1."""
+    panel = df[df["panel"] == df["panel"].iloc[0]]
+    st = panel[panel["index"] == "ST"].dropna(subset=["value"])
+    if st.empty:
+        return ""
+    top = st.loc[st["value"].idxmax()]
+    s1 = panel[(panel["index"] == "S1") & (panel["parameter"] == top["parameter"])]
+    alone = ""
+    if len(s1):
+        r = s1.iloc[0]
+        alone = f", alone S1 = {findings.num(r['value'])}{findings.interval(r['lo'], r['hi'])}"
+    return findings.sentence(
+        f"{top['panel']}: {short(top['parameter']).replace('_', ' ')} explains the most "
+        f"variance, total-order ST = {findings.num(top['value'])}"
+        f"{findings.interval(top['lo'], top['hi'])}{alone}"
+    )
 
 
 def _n_points(f: Frames) -> int:

@@ -1,136 +1,79 @@
 """Explore: pick a scenario, set its parameters (controls generated from the schema), run it
 and watch the metrics over time as the run goes; replications (n seeds) show as CI bands;
-per-agent views show the end of the first replication. Runs are cached by scenario,
-parameters and seed; a Run whose runs are all cached draws at once, otherwise it becomes a
-simulation job (a background callback with a progress bar and a cancel button, see
-`dashboard.plans`). Drawing only reads the cache."""
+the watch panel (`dashboard.watch`) shows the agents of a replication step by step. Runs are
+cached by scenario, parameters and seed; a Run whose runs are all cached draws at once,
+otherwise it becomes a simulation job (a background callback with a progress bar and a
+cancel button, see `dashboard.plans`). Drawing only reads the cache.
+
+The sidebar renders a section's controls only when it is opened (`explore-pending` holds the
+overrides of the URL, so a Run reads the right values for sections never opened), and a
+section whose component is off shows only its on-switch. The scenario's notes, metric
+tooltips and a glossary come from the declarations (`dashboard.glossary`)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-import yaml
-from dash import ALL, MATCH, Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash import ctx as dash_ctx
 
-from dashboard import controls, guard, jobs, panels, plans, views
+from dashboard import controls, glossary, guard, jobs, panels, plans, sections, views, watch
 from dashboard.context import Context
+from dashboard.pages.explore_sidebar import load_state, prepare, register_sidebar, sidebar
 from dashboard.plans import Plan
-from dashboard.reproduce import config_for, replications_command, scenario_ids, scenario_yaml
+from dashboard.reproduce import (
+    replications_command,
+    scenario_yaml,
+)
 from dashboard.runs import replicate, seeds_for
-from dashboard.state import DEFAULT_SCENARIO, MAX_REPS, ExploreState, replace_sets
-from sim import yamlio
+from dashboard.state import (
+    ExploreState,
+)
 from sim.components import METRICS
 from sim.errors import ConfigError
-from sim.params import PARAMS
-from sim.scenario import from_mapping
 
 TITLE = "Explore"
 P = "explore"
 RUN_VIEWS = {"wa": ("welfare_vs_approval", "Welfare against approval (mean path)")}
-AGENT_VIEWS = {  # per-agent views of the first replication's end state
-    "voters": ("voter_map", "Voters and platforms (end of run, first seed)"),
-    "tree": ("bureaucracy_tree", "Bureaucracy tree: drift and capture (end of run)"),
-    "funnel": ("oversight_funnel", "Oversight funnel: actions, harmful, caught (first seed)"),
-}
-CARDS = (*RUN_VIEWS, *AGENT_VIEWS)
+CARDS = tuple(RUN_VIEWS)
 LIVE_EVERY = 0.25  # seconds between live frames
+STALE = "Stale: the settings changed since these figures were drawn. Press Run."
 
 
 def ts_view(search: str, metrics: list[str]) -> dict[str, Any]:
     return views.spec("metrics_over_time", {"kind": "runs", "search": search}, metrics=metrics)
 
 
-def agent_view(figure: str, search: str, seed: int) -> dict[str, Any]:
-    """A per-agent view of one run (the seed as text: it must survive the browser)."""
-    return views.spec(figure, {"kind": "snapshot", "search": search, "seed": str(seed)})
-
-
-def load_state(search: str | None) -> tuple[ExploreState, Any, list[str]]:
-    """The state in the URL, its config, and messages about anything that was dropped."""
-    state, errors = ExploreState.from_search(search)
-    try:
-        return state, config_for(state.scenario, state.sets), errors
-    except ConfigError as err:
-        errors.append(str(err))
-        fallback = ExploreState(reps=state.reps, metrics=state.metrics)
-        return fallback, config_for(DEFAULT_SCENARIO), errors
-
-
-def sidebar(state: ExploreState, config, errors: list[str]) -> html.Aside:
-    return html.Aside(
-        [
-            html.Label("Scenario", htmlFor="explore-scenario"),
-            dcc.Dropdown(
-                id="explore-scenario", options=scenario_ids(), value=state.scenario,
-                clearable=False,
-            ),
-            html.P(config.description, id="explore-desc", className="desc"),
-            html.Label("Replications (seeds)", htmlFor="explore-reps"),
-            dcc.Input(id="explore-reps", type="number", value=state.reps, step=1, debounce=True),
-            panels.run_controls(P),
-            html.Div(panels.message(errors), id="explore-url-errors"),
-            html.Div(controls.sections(config), id="explore-controls"),
-        ],
-        className="sidebar",
-    )  # fmt: skip
-
-
-def yaml_box() -> html.Div:
-    return html.Div(
-        [
-            html.P("Paste a scenario YAML to set every control from it:"),
-            dcc.Textarea(id="explore-yaml-in", rows=6, className="yaml-input"),
-            html.Button("Apply YAML", id="explore-yaml-apply", n_clicks=0),
-            html.Div(id="explore-yaml-msg"),
-        ]
-    )
-
-
 def layout(search: str | None, ctx: Context) -> html.Div:
     state, config, errors = load_state(search)
-    metrics = list(state.metrics)
-    options = [{"label": f"{m} ({METRICS[m].unit})", "value": m} for m in METRICS]
-    views_ = {**RUN_VIEWS, **AGENT_VIEWS}
-    cards = [panels.figure_card(f"{P}-{k}", title) for k, (_, title) in views_.items()]
-    main = html.Section(
+    metrics = list(state.metrics) or glossary.defaults(config)
+    cards = [panels.figure_card(f"{P}-{k}", title) for k, (_, title) in RUN_VIEWS.items()]
+    figures = html.Div(
         [
-            html.Label("Metrics", htmlFor="explore-metrics"),
-            dcc.Dropdown(
-                id="explore-metrics",
-                options=options,
-                value=metrics,
-                multi=True,
-                placeholder="default: welfare, approval, drift, detections, catastrophes, autonomy",
-            ),
+            html.Div(STALE, className="stale-mark", role="status"),
             panels.figure_card(f"{P}-ts", "Metrics over time"),
             html.Div(cards, className="grid2"),
-            panels.reproduce_panel(P, yaml_box()),
+            watch.panel(),
+        ],
+        id="explore-figures",
+        className="figures",
+    )
+    main = html.Section(
+        [
+            glossary.about(config),
+            html.Label("Metrics", htmlFor="explore-metrics"),
+            dcc.Dropdown(id="explore-metrics", options=glossary.options(config), value=metrics,
+                         multi=True, placeholder="the scenario's default metrics"),
+            figures,
+            glossary.glossary(config),
+            panels.reproduce_panel(P, panels.paste_box(P)),
         ],
         className="main",
-    )
+        id="explore-main",
+    )  # fmt: skip
     stores = [dcc.Store(id="explore-spec"), dcc.Store(id="explore-job")]
     return html.Div([sidebar(state, config, errors), main, *stores], className="layout")
-
-
-def prepare(scenario, reps, ids, raws) -> tuple[ExploreState | None, Any, list[str]]:
-    """Controls to (state, config) or (None, None, messages naming each bad field)."""
-    values, errors = controls.read(ids, raws)
-    msgs = list(errors.values())
-    if not isinstance(reps, int | float) or not 1 <= reps <= MAX_REPS or reps != int(reps):
-        msgs.append(f"reps: {reps!r} is not a whole number of replications in [1, {MAX_REPS}]")
-    seed_top = PARAMS["seed"].high
-    if not msgs and "seed" in values and values["seed"] + int(reps) - 1 > seed_top:
-        msgs.append(f"reps: seeds seed .. seed + reps - 1 would pass the largest seed {seed_top}")
-    if msgs:
-        return None, None, msgs
-    try:
-        base = config_for(scenario)
-        sets = controls.overrides(base, values)
-        state = replace_sets(ExploreState(scenario=scenario, reps=int(reps)), sets)
-        return state, config_for(scenario, state.sets), []
-    except ConfigError as err:
-        return None, None, [str(err)]
 
 
 def ts_figure(frames, metrics: list[str], search: str) -> tuple[dict, Any]:
@@ -216,13 +159,24 @@ def draw(result, metrics, ctx: Context) -> tuple:
         return (*only(why), job)
 
 
+DRAWN = 2 + 2 * len(CARDS) + 4  # ts figure and spec, cards and specs, hover, cli, yaml, url
+
+
 def only(status: Any) -> tuple:
     """The draw callback's outputs with only the status line changed."""
-    before = 2 + 2 * len(CARDS) + 3  # ts figure and spec, cards and their specs, cli/yaml/url
-    return (*(no_update,) * before, status, *(no_update,) * len(AGENT_VIEWS))
+    return (*(no_update,) * DRAWN, status)
 
 
 def register(app, ctx: Context) -> None:
+    register_run(app, ctx)
+    register_sidebar(app)
+    sections.register(app, P)
+    watch.register(app, ctx)
+
+
+def register_run(app, ctx: Context) -> None:
+    """Run (a result spec or a job request), the job, and the draw from the cache."""
+
     @app.callback(
         Output("explore-spec", "data"),
         Output("explore-job", "data"),
@@ -232,9 +186,10 @@ def register(app, ctx: Context) -> None:
         State("explore-reps", "value"),
         State({"type": controls.PARAM, "path": ALL}, "id"),
         State({"type": controls.PARAM, "path": ALL}, "value"),
+        State("explore-pending", "data"),
     )
-    def run(n_clicks, scenario, reps, ids, raws):
-        state, config, errors = prepare(scenario, reps, ids, raws)
+    def run(n_clicks, scenario, reps, ids, raws, pending_sets):
+        state, config, errors = prepare(scenario, reps, ids, raws, pending_sets)
         if state is None:
             return no_update, no_update, panels.message(["Not run:", *errors])
         return start(state, config, ctx, n_clicks)
@@ -263,98 +218,72 @@ def register(app, ctx: Context) -> None:
         Output(panels.graph_id(f"{P}-ts"), "figure", allow_duplicate=True),
         Output({"type": panels.SPEC, "view": f"{P}-ts"}, "data"),
         [Output(panels.graph_id(f"{P}-{k}"), "figure") for k in CARDS],
-        [
-            Output({"type": panels.SPEC, "view": f"{P}-{k}"}, "data")
-            for k in {**RUN_VIEWS, **AGENT_VIEWS}
-        ],
+        [Output({"type": panels.SPEC, "view": f"{P}-{k}"}, "data") for k in CARDS],
+        Output(panels.title_id(f"{P}-ts"), "title"),
         Output("explore-cli", "children"),
         Output("explore-yaml", "children"),
         Output("url", "search", allow_duplicate=True),
         Output("explore-status", "children", allow_duplicate=True),
-        [Output(f"{P}-{k}-card", "style") for k in AGENT_VIEWS],
         Output("explore-job", "data", allow_duplicate=True),
         Input("explore-spec", "data"),
         Input("explore-metrics", "value"),
+        State("explore-scenario", "value"),
         prevent_initial_call=True,
     )
-    def _draw(result, metrics):
-        if not result:
-            return (no_update,) * (7 + 2 * len(CARDS) + len(AGENT_VIEWS))
+    def _draw(result, metrics, scenario):
+        other = dash_ctx.triggered_id == "explore-metrics" and not same_scenario(result, scenario)
+        if not result or other:  # nothing drawn yet, or a new scenario's default metrics
+            return (no_update,) * (DRAWN + 2)
         return draw(result, metrics, ctx)
 
-    @app.callback(
-        Output("explore-controls", "children", allow_duplicate=True),
-        Output("explore-desc", "children"),
-        Input("explore-scenario", "value"),
+    states(app)
+
+
+def same_scenario(result: Any, scenario: Any) -> bool:
+    """Whether a drawn result is of the scenario now picked (a new scenario's default
+    metrics are not drawn over the previous scenario's runs)."""
+    search = result.get("search") if isinstance(result, dict) else None
+    return ExploreState.from_search(search if isinstance(search, str) else "")[0].scenario == (
+        scenario
+    )
+
+
+def states(app) -> None:
+    """At once, in the browser: a Run clears the last status before the server answers;
+    Cancel says so, empties the bar and gives back Run (Dash resets its `running` state
+    only on a poll answered after the cancel, which a busy page may never send)."""
+    app.clientside_callback(
+        "function(n) { return ['running...', '0']; }",
+        Output("explore-status", "children", allow_duplicate=True),
+        Output("explore-progress", "value", allow_duplicate=True),
+        Input("explore-run", "n_clicks"),
         prevent_initial_call=True,
     )
-    def pick(scenario):
-        try:
-            config = config_for(scenario)
-        except ConfigError as err:
-            return no_update, panels.message(str(err))
-        return controls.sections(config), config.description
-
-    @app.callback(
-        Output({"type": controls.MSG, "path": MATCH}, "children"),
-        Input({"type": controls.PARAM, "path": MATCH}, "value"),
-        State({"type": controls.PARAM, "path": MATCH}, "id"),
+    app.clientside_callback(
+        "function(n) { return ['Cancelled', '0', 'idle', false, true]; }",
+        Output("explore-status", "children", allow_duplicate=True),
+        Output("explore-progress", "value", allow_duplicate=True),
+        Output("explore-progress", "className", allow_duplicate=True),
+        Output("explore-run", "disabled", allow_duplicate=True),
+        Output("explore-cancel", "disabled", allow_duplicate=True),
+        Input("explore-cancel", "n_clicks"),
         prevent_initial_call=True,
     )
-    def check(raw, cid):
-        return controls.check(cid.get("path") if isinstance(cid, dict) else None, raw)
-
-    @app.callback(
-        Output("explore-controls", "children", allow_duplicate=True),
-        Output("explore-yaml-msg", "children"),
-        Input("explore-yaml-apply", "n_clicks"),
-        State("explore-yaml-in", "value"),
-        prevent_initial_call=True,
-    )
-    def apply_yaml(_, text):
-        config, error = parse_yaml(text)
-        if config is None:
-            return no_update, panels.message(error)
-        note = f"Controls set from {config.id}; press Run."
-        return controls.sections(config), panels.message(note, "info")
-
-
-def parse_yaml(text: str | None) -> tuple[Any, str]:
-    """A pasted scenario YAML to a validated Config, or (None, message naming the field)."""
-    try:
-        text = guard.text(text, "scenario YAML")
-    except guard.BadInput as err:
-        return None, str(err)
-    try:
-        data = yamlio.load(text or "")
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return None, f"scenario YAML: malformed YAML{where}: {getattr(err, 'problem', err)}"
-    try:
-        return from_mapping(data, "scenario YAML"), ""
-    except ConfigError as err:
-        return None, str(err)
 
 
 def render(result: dict, metrics: list[str] | None, ctx: Context) -> tuple:
     """Every figure of a finished run, its view specs, the reproduce panel and the URL (from
-    the run cache: views.NotCached when a run is not there)."""
+    the run cache: views.NotCached when a run is not there). The URL lists the metrics only
+    when they are not the scenario's defaults."""
     state, config, _ = load_state(result["search"])
     metrics = list(metrics or [])
-    shown = ExploreState(state.scenario, state.sets, state.reps, tuple(metrics))
-    search = shown.to_search()
+    listed = () if metrics == glossary.defaults(config) else tuple(metrics)
+    search = ExploreState(state.scenario, state.sets, state.reps, listed).to_search()
     f = views.inputs({"kind": "runs", "search": search}, ctx)
     ts, ts_fig = ts_figure(f, metrics, search)
     specs = [views.spec(fig, {"kind": "runs", "search": search}) for fig, _ in RUN_VIEWS.values()]
     figs = [views.show(s, ctx, f)[0] for s in specs]
-    seed = int(f.design["seed"].iloc[0])
-    agent_specs = [agent_view(fig, search, seed) for fig, _ in AGENT_VIEWS.values()]
-    snap = views.inputs(agent_specs[0]["source"], ctx)
-    shown_agents = [views.show(s, ctx, snap) for s in agent_specs]
-    figs += [fig for fig, _ in shown_agents]
-    hide = [None if df is not None else {"display": "none"} for _, df in shown_agents]
     cli = replications_command(config, seeds_for(config, state.reps), dict(state.sets))
+    hover = glossary.hover(ts["options"].get("metrics") or [])
     done = status(result)  # set last: the status says the figures are on screen
-    yaml_text = scenario_yaml(config)
-    return (ts_fig, ts, *figs, *specs, *agent_specs, cli, yaml_text, search, done, *hide)
+    return (ts_fig, ts, *figs, *specs, hover, cli, scenario_yaml(config), search, done)

@@ -1,121 +1,115 @@
 """Sweeps: open a sweep store from the results folder (and nothing outside it); a phase
-diagram of any metric over any two varied parameters, sensitivity bars (Sobol or Morris
-designs), PRIM boxes for an outcome of interest, and a table of runs where each run opens in
-Explore with its exact seed and parameters."""
+diagram of any metric over any two factors (parameters, interventions, arms, scenarios), the
+other factors as panels or held at one level (never averaged), its mean or its CI half-width
+(the uncertainty view); the response of chosen metrics along a parameter; parallel
+coordinates of factors and metrics; PRIM's peeling trajectory, where a click selects a box,
+and that box's limits (the box is in the URL); sensitivity bars (Sobol or Morris designs);
+and a table of runs where each run opens in Explore with its exact seed and parameters."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-import yaml
-from dash import Input, Output, State, dcc, html, no_update
-from dash import ctx as dash_ctx
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import guard, panels, stores, views
 from dashboard.context import Context
-from dashboard.reproduce import known
+from dashboard.pages import sweeps_controls as controls
+from dashboard.pages import sweeps_parts as parts
 from dashboard.state import SweepsState
-from sim.errors import ConfigError
 
 TITLE = "Sweeps"
 P = "sweeps"
-PAGE_SIZE = 20
-MAX_PAGE = 10**6
-SENSITIVITY = {"sobol": "sobol_indices", "morris": "morris_screening"}
+MAX_PAGE = controls.MAX_PAGE
 CARDS = {
-    "phase": "Phase diagram (mean over replications)",
+    "phase": "Phase diagram (one design point per cell: mean and 95% CI over replications)",
+    "response": "Response along a parameter (mean and 95% CI per design point)",
+    "pc": "Parallel coordinates (one line per design point or run)",
+    "prim": "Scenario discovery (PRIM): click a box on the peeling trajectory",
+    "box": "Limits of the selected PRIM box",
     "sens": "Sensitivity",
-    "prim": "Scenario discovery (PRIM)",
 }
+SHOW = [{"label": "mean", "value": "mean"},
+        {"label": "CI half-width (uncertainty)", "value": "ci"}]  # fmt: skip
+PER = [{"label": "design point", "value": "point"}, {"label": "run", "value": "run"}]
+FIX = {"type": "sweeps-fix", "factor": ALL}
 
 
-def options(f) -> dict[str, list]:
-    return {"metric": list(f.metrics), "axes": list(f.params)}
-
-
-def default_metric(metrics: list[str]) -> str | None:
-    return (views.default_metrics(metrics) or metrics or [None])[0]
-
-
-def info(f, name: str) -> Any:
-    m = f.manifest
-    counts = m.get("counts", {})
-    lines = [
-        f"{name}: {m.get('sweep', m.get('spec', {}).get('id', ''))} ({f.kind} design)",
-        f"{len(f.summary)} runs finished, {len(f.failures)} failed, "
-        f"{counts.get('total', len(f.design))} planned",
-        "varied: " + (", ".join(f.params) or "nothing"),
-    ]
-    return [html.Div(t) for t in lines] + [panels.message(f.notes, "info")]
-
-
-def open_store(state: SweepsState, ctx: Context) -> tuple[Any, str, list[str]]:
-    """(Frames or None, store name, messages) for the state's store, else the first store."""
-    found = stores.discover(ctx.results)
-    name = state.store or (found[0] if found else "")
-    if not name:
-        hint = f"no sweep stores in {ctx.results}: make one with `instalign sweep "
-        return None, "", [hint + "scenarios/sweeps/demo.yaml --out results/demo`"]
-    try:
-        return stores.load(ctx.results, name), name, []
-    except ConfigError as err:
-        return None, name, [str(err)]
+def _drop(cid: str, label: str, options, value, **kw) -> list:
+    return [html.Label(label, htmlFor=cid),
+            dcc.Dropdown(id=cid, options=options, value=value, **kw)]  # fmt: skip
 
 
 def sidebar(state: SweepsState, ctx: Context, f, name: str, errors: list[str]) -> html.Aside:
-    opts = options(f) if f is not None else {"metric": [], "axes": []}
-    axes = opts["axes"]
-    x = state.x or (axes[0] if axes else None)
-    y = state.y or (axes[1] if len(axes) > 1 else None)
-    metric = state.metric or default_metric(opts["metric"])
+    opts = parts.options(f) if f is not None else {k: [] for k in parts.OPTIONS}
+    x, y = parts.axes_of(state, f) if f is not None else (None, None)
+    metric = state.metric or parts.default_metric(opts["metric"])
+    stores_found = stores.discover(ctx.results)
     return html.Aside(
         [
-            html.Label("Sweep store", htmlFor="sweeps-store"),
-            dcc.Dropdown(id="sweeps-store", options=stores.discover(ctx.results), value=name,
-                         clearable=False, placeholder="no stores"),
-            html.Div(info(f, name) if f is not None else None, id="sweeps-info", className="desc"),
+            *_drop("sweeps-store", "Sweep store", stores_found, name, clearable=False,
+                   placeholder="no stores"),
+            html.Div(parts.info(f, name) if f is not None else None, id="sweeps-info",
+                     className="desc"),
             html.Div(panels.message(errors), id="sweeps-errors"),
-            html.Label("Metric", htmlFor="sweeps-metric"),
-            dcc.Dropdown(id="sweeps-metric", options=opts["metric"], value=metric,
-                         clearable=False),
-            html.Label("x parameter", htmlFor="sweeps-x"),
-            dcc.Dropdown(id="sweeps-x", options=axes, value=x, clearable=False),
-            html.Label("y parameter", htmlFor="sweeps-y"),
-            dcc.Dropdown(id="sweeps-y", options=axes, value=y, clearable=False),
-            html.Label("PRIM outcome of interest", htmlFor="sweeps-outcome"),
+            html.H4("Phase diagram"),
+            *_drop("sweeps-metric", "Metric", opts["metric"], metric, clearable=False),
+            *_drop("sweeps-x", "x axis", opts["axes"], x, clearable=False),
+            *_drop("sweeps-y", "y axis", opts["axes"], y, clearable=False),
+            html.Div("Other factors: panels, or one level", className="desc"),
+            html.Div(parts.holds(f, state, x, y) if f is not None else [], id="sweeps-fixes"),
+            dcc.RadioItems(id="sweeps-show", options=SHOW, value=state.show),
+            html.H4("Response and parallel coordinates"),
+            *_drop("sweeps-metrics", "Metrics", opts["metric"], list(state.metrics), multi=True,
+                   placeholder="the figures' choice"),
+            *_drop("sweeps-along", "Response along", opts["along"], state.along or None,
+                   placeholder="the parameter with most levels"),
+            *_drop("sweeps-color", "Colour lines by", opts["color"], state.color or None,
+                   placeholder="the first metric"),
+            html.Label("One line per"),
+            dcc.RadioItems(id="sweeps-per", options=PER, value=state.per),
+            html.H4("Scenario discovery (PRIM)"),
+            html.Label("Outcome of interest", htmlFor="sweeps-outcome"),
             dcc.Input(id="sweeps-outcome", type="text", value=state.outcome, debounce=True,
                       placeholder="e.g. catastrophes > 0, welfare < baseline"),
+            html.Label("Box (step of the trajectory)", htmlFor="sweeps-box"),
+            dcc.Input(id="sweeps-box", type="number", min=0, step=1, debounce=True,
+                      value=state.box if state.box >= 0 else None,
+                      placeholder="best F1 box; click the trajectory"),
         ],
         className="sidebar",
     )  # fmt: skip
 
 
+def runs_card() -> html.Div:
+    pager = html.Div(
+        [
+            html.Button("Previous", id="sweeps-prev", n_clicks=0),
+            html.Span(id="sweeps-page-label"),
+            html.Button("Next", id="sweeps-next", n_clicks=0),
+        ],
+        className="pager",
+    )
+    head = html.H3("Runs", className="card-title")
+    return html.Div([head, html.Div(id="sweeps-table", className="table-wrap"), pager],
+                    className="card", id="sweeps-runs")  # fmt: skip
+
+
 def layout(search: str | None, ctx: Context) -> html.Div:
     state, errors = SweepsState.from_search(search)
-    f, name, more = open_store(state, ctx)
+    f, name, more = parts.open_store(state, ctx)
     cards = {k: panels.figure_card(f"{P}-{k}", title) for k, title in CARDS.items()}
-    table = html.Div(
-        [
-            html.H3("Runs", className="card-title"),
-            html.Div(id="sweeps-table", className="table-wrap"),
-            html.Div(
-                [
-                    html.Button("Previous", id="sweeps-prev", n_clicks=0),
-                    html.Span(id="sweeps-page-label"),
-                    html.Button("Next", id="sweeps-next", n_clicks=0),
-                ],
-                className="pager",
-            ),
-        ],
-        className="card",
-        id="sweeps-runs",
-    )
     main = html.Section(
         [
             cards["phase"],
-            html.Div([cards["sens"], cards["prim"]], className="grid2"),
+            cards["response"],
+            cards["pc"],
+            html.Div([cards["prim"], cards["box"]], className="grid2"),
             html.Div(id="sweeps-rule", className="card rules"),
-            table,
+            cards["sens"],
+            runs_card(),
             panels.reproduce_panel(P, label="Sweep spec YAML (as the store recorded it):"),
         ],
         className="main",
@@ -124,166 +118,153 @@ def layout(search: str | None, ctx: Context) -> html.Div:
     return html.Div([sidebar(state, ctx, f, name, errors + more), main, page], className="layout")
 
 
-def read_state(name, metric=None, x=None, y=None, outcome=None, page=None) -> SweepsState:
+def read_state(values: dict[str, Any], fixes=None, ids=None) -> SweepsState:
     """The page's controls (client data) as a SweepsState; guard.BadInput names the field."""
-    values = (name, metric, x, y, outcome)
-    texts = [guard.text(v, k, 1000) for k, v in zip(SweepsState.KEYS, values, strict=True)]
-    return SweepsState(*texts, guard.whole(page, "page", 0, MAX_PAGE))
+    texts = {k: guard.text(values.get(k), k, 1000) for k in (*SweepsState.KEYS, *SweepsState.TEXTS)}
+    held = [guard.text(v, "fix", 200) for v in guard.texts(fixes, "fix", 50)]
+    names = [guard.text(guard.record(i, "fix id", {"factor": str})["factor"], "fix", 200)
+             for i in (ids or [])]  # fmt: skip
+    fixed = tuple((k, v) for k, v in zip(names, held, strict=False) if v != parts.ALL)
+    choices = {k: _choice(values.get(k), k, c) for k, c in SweepsState.CHOICES}
+    box = values.get("box")
+    return SweepsState(
+        **texts, page=guard.whole(values.get("page"), "page", 0, MAX_PAGE), fixed=fixed,
+        box=-1 if box in (None, "") else guard.whole(box, "box", 0, SweepsState.MAX_BOX),
+        metrics=tuple(guard.texts(values.get("metrics"), "metrics", 20)), **choices,
+    )  # fmt: skip
 
 
-def view_specs(state: SweepsState, f) -> dict[str, dict]:
-    source = {"kind": "store", "store": state.store}
-    sens = SENSITIVITY.get(f.kind, "sobol_indices")
-    return {
-        "phase": views.spec("phase_diagram", source, metric=state.metric, x=state.x, y=state.y),
-        "sens": views.spec(sens, source, metrics=[state.metric] if state.metric else None),
-        "prim": views.spec("scenario_discovery", source, outcome_text=state.outcome or None),
-    }
-
-
-def run_table(f, page: int, metric: str) -> tuple[html.Table, str, int, int]:
-    """One page of runs, each with a link that opens it in Explore."""
-    runs = f.runs().sort_values("run_id")
-    pages = max(1, -(-len(runs) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    part = runs.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    cols = ["run_id", "scenario", "intervention", *f.params, "seed", *([metric] if metric else [])]
-    cols = [c for c in dict.fromkeys(cols) if c in part]
-    found = known()
-    head = html.Tr([html.Th(c.rsplit(".", 1)[-1]) for c in cols] + [html.Th("")])
-    rows = [
-        html.Tr([html.Td(_fmt(r[c])) for c in cols] + [html.Td(_link(f, r["run_id"], found))])
-        for _, r in part.iterrows()
-    ]
-    label = f"page {page + 1} of {pages} ({len(runs)} runs)"
-    table = html.Table([html.Thead(head), html.Tbody(rows)], className="runs-table")
-    return table, label, page, pages
-
-
-def _link(f, run_id, ids) -> Any:
-    try:
-        href = stores.explore_link(f, int(run_id), ids)
-    except (ConfigError, ValueError, KeyError, TypeError) as err:  # a store value gone bad
-        return html.Span(f"cannot open: {str(err)[:80]}", className="param-msg")
-    return dcc.Link("open in Explore", href=href, className="open-run")
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
-def reproduce(f, name: str) -> tuple[str, str]:
-    spec = f.manifest.get("spec", {})
-    out = f"results/{name}"
-    cli = "\n".join(
-        [
-            f"instalign sweep spec.yaml --out {out}   # spec.yaml: the YAML below",
-            f"instalign figures {out} --out figures/{name}",
-            f"instalign rerun {out} RUN_ID            # one run, bit for bit",
-        ]
-    )
-    return cli, yaml.safe_dump(_no_nulls(spec), sort_keys=False, allow_unicode=True)
-
-
-def _no_nulls(value: Any) -> Any:
-    """The spec without its unset (null) fields: the same spec, readable."""
-    if isinstance(value, dict):
-        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_no_nulls(v) for v in value]
+def _choice(value: Any, key: str, allowed: tuple[str, ...]) -> str:
+    if value in (None, ""):
+        return allowed[0]
+    if value not in allowed:
+        raise guard.BadInput(f"{key}: {str(value)[:40]!r} is not one of {', '.join(allowed)}")
     return value
 
 
-def render(state: SweepsState, ctx: Context) -> tuple:
-    f, name, errors = open_store(state, ctx)
+# Each group of cards redraws only when one of its own controls changes (a click on the PRIM
+# trajectory redraws the two PRIM cards, not the phase diagram), and the groups draw in
+# parallel on the server's threads; one more callback keeps the URL and the messages.
+GROUPS = {  # cards, the state fields they read (the store always), extra outputs
+    "phase": (("phase",), ("metric", "x", "y", "show", "fixed")),
+    "curves": (("response", "pc"), ("metrics", "along", "color", "per")),
+    "prim": (("prim", "box"), ("outcome", "box")),
+    "sens": (("sens",), ("metric",)),
+}
+EXTRA = {
+    "prim": [Output("sweeps-rule", "children"), Output("sweeps-rule", "style")],
+    "sens": [Output("sweeps-sens-card", "style")],
+}
+IDS = {"page": ("sweeps-page", "data")}  # every other field: the value of sweeps-<field>
+FIELDS = ("store", "metric", "x", "y", "outcome", "show", "metrics", "along", "color", "per",
+          "box", "page")  # fmt: skip
+
+
+def inputs(fields) -> list:
+    """The Dash inputs of state fields (`fixed`: the value of every factor's selector)."""
+    out = [Input(*IDS.get(k, (f"sweeps-{k}", "value"))) for k in fields if k != "fixed"]
+    return out + ([Input(FIX, "value"), State(FIX, "id")] if "fixed" in fields else [])
+
+
+def client_state(fields, args) -> SweepsState:
+    """The state from a callback's arguments (fields as `inputs` lists them; the others keep
+    their defaults); guard.BadInput names a bad field."""
+    plain = [k for k in fields if k != "fixed"]
+    values = dict(zip(plain, args[: len(plain)], strict=True))
+    fixes = args[len(plain) :] if "fixed" in fields else (None, None)
+    return read_state(values, *fixes)
+
+
+def cards(group: str, state: SweepsState, ctx: Context) -> tuple:
+    """The group's figures and view specs, then its extra outputs."""
+    names = GROUPS[group][0]
+    f, name, errors = parts.open_store(state, ctx)
     if f is None:
-        return failed(errors)
-    state = SweepsState(name, state.metric, state.x, state.y, state.outcome, state.page)
-    specs = view_specs(state, f)
-    done = {k: views.show(v, None, f) for k, v in specs.items()}
-    if f.kind not in SENSITIVITY:
-        why = f"Sensitivity bars need a sobol or morris design (this sweep: {f.kind})."
-        done["sens"] = (views.note(why), None)
-    prim = done["prim"][1]
-    rule = f"PRIM box for {prim.attrs['outcome']}: {prim.attrs['rule']}" if prim is not None else ""
-    table, label, page, pages = run_table(f, state.page, state.metric)
-    cli, spec_yaml = reproduce(f, name)
-    search = SweepsState(name, state.metric, state.x, state.y, state.outcome, page).to_search()
-    figs = [d[0] for d in done.values()]
-    pager = (page == 0, page >= pages - 1)
-    rule_style = None if rule else {"display": "none"}
-    out = (*figs, *specs.values(), rule, rule_style, table, label, *pager, cli, spec_yaml)
-    return (*out, search, None)
+        return (*[views.note("; ".join(errors))] * len(names), *[None] * len(names),
+                *EXTRA_NONE[group])  # fmt: skip
+    specs = parts.view_specs(replace(state, store=name), f)
+    done = [views.show(specs[k], None, f) for k in names]
+    return (*[d[0] for d in done], *[specs[k] for k in names], *extra(group, f, done))
 
 
-def failed(why: str | list[str]) -> tuple:
-    """The draw callback's outputs with only the message line changed."""
-    return (*(no_update,) * (2 * len(CARDS) + 9), panels.message(why))
+EXTRA_NONE = {"phase": (), "curves": (), "prim": ("", {"display": "none"}), "sens": (None,)}
+
+
+def extra(group: str, f, done: list) -> tuple:
+    """The rule line under the PRIM cards; the sensitivity card hidden for designs without
+    a sensitivity analysis (its figure, if shown, says why)."""
+    if group == "prim":
+        df = done[0][1]
+        rule = f"PRIM box for {df.attrs['outcome']}: {df.attrs['rule']}" if df is not None else ""
+        return rule, parts.hidden(not rule)
+    if group == "sens":
+        return (parts.hidden(f.kind not in parts.SENSITIVITY),)
+    return ()
+
+
+def table(state: SweepsState, ctx: Context) -> tuple:
+    """The run table's page, its pager, and the reproduce panel."""
+    f, name, errors = parts.open_store(state, ctx)
+    if f is None:
+        return (panels.message(errors), "", True, True, "", "")
+    rows, label, page, pages = parts.run_table(f, state.page, state.metric)
+    return (rows, label, page == 0, page >= pages - 1, *parts.reproduce(f, name))
+
+
+def address(state: SweepsState, ctx: Context) -> tuple:
+    """The URL query of the view and the page's message line."""
+    f, name, errors = parts.open_store(state, ctx)
+    if f is None:
+        return no_update, panels.message(errors)
+    notes = panels.message(parts.unknown_axes(state, f), "info")
+    return replace(state, store=name).to_search(), notes
 
 
 def register(app, ctx: Context) -> None:
+    for group, (names, fields) in GROUPS.items():
+        register_cards(app, ctx, group, names, fields)
+
     @app.callback(
-        [Output(panels.graph_id(f"{P}-{k}"), "figure") for k in CARDS],
-        [Output({"type": panels.SPEC, "view": f"{P}-{k}"}, "data") for k in CARDS],
-        Output("sweeps-rule", "children"),
-        Output("sweeps-rule", "style"),
         Output("sweeps-table", "children"),
         Output("sweeps-page-label", "children"),
         Output("sweeps-prev", "disabled"),
         Output("sweeps-next", "disabled"),
         Output("sweeps-cli", "children"),
         Output("sweeps-yaml", "children"),
+        *inputs(("store", "metric", "page")),
+    )
+    def draw_table(*args):
+        try:
+            return table(client_state(("store", "metric", "page"), args), ctx)
+        except guard.BadInput as err:
+            return (panels.message(str(err)), *(no_update,) * 5)
+
+    @app.callback(
         Output("url", "search", allow_duplicate=True),
         Output("sweeps-errors", "children"),
-        Input("sweeps-store", "value"),
-        Input("sweeps-metric", "value"),
-        Input("sweeps-x", "value"),
-        Input("sweeps-y", "value"),
-        Input("sweeps-outcome", "value"),
-        Input("sweeps-page", "data"),
+        *inputs((*FIELDS, "fixed")),
         prevent_initial_call="initial_duplicate",
     )
-    def draw(name, metric, x, y, outcome, page):
+    def keep_address(*args):
         try:
-            state = read_state(name, metric, x, y, outcome, page)
+            return address(client_state((*FIELDS, "fixed"), args), ctx)
         except guard.BadInput as err:
-            return failed(str(err))
-        return render(state, ctx)
+            return no_update, panels.message(str(err))
+
+    controls.register(app, ctx)
+
+
+def register_cards(app, ctx: Context, group: str, names, fields) -> None:
+    fields = ("store", *fields)
 
     @app.callback(
-        Output("sweeps-metric", "options"),
-        Output("sweeps-metric", "value"),
-        Output("sweeps-x", "options"),
-        Output("sweeps-x", "value"),
-        Output("sweeps-y", "options"),
-        Output("sweeps-y", "value"),
-        Output("sweeps-info", "children"),
-        Output("sweeps-page", "data", allow_duplicate=True),
-        Input("sweeps-store", "value"),
-        prevent_initial_call=True,
+        *[Output(panels.graph_id(f"{P}-{k}"), "figure") for k in names],
+        *[Output({"type": panels.SPEC, "view": f"{P}-{k}"}, "data") for k in names],
+        *EXTRA.get(group, []),
+        *inputs(fields),
     )
-    def pick(name):
+    def draw(*args):
         try:
-            f, name, _ = open_store(read_state(name), ctx)
+            return cards(group, client_state(fields, args), ctx)
         except guard.BadInput:
-            f = None
-        if f is None:
-            return ([], None) * 3 + (None, 0)
-        o = options(f)
-        axes = o["axes"]
-        x, y = [*axes, None, None][:2]
-        return o["metric"], default_metric(o["metric"]), axes, x, axes, y, info(f, name), 0
-
-    @app.callback(
-        Output("sweeps-page", "data", allow_duplicate=True),
-        Input("sweeps-prev", "n_clicks"),
-        Input("sweeps-next", "n_clicks"),
-        State("sweeps-page", "data"),
-        prevent_initial_call=True,
-    )
-    def turn(_, __, page):
-        step = -1 if dash_ctx.triggered_id == "sweeps-prev" else 1
-        try:
-            return max(0, guard.whole(page, "page", 0, MAX_PAGE) + step)
-        except guard.BadInput:
-            return 0
+            raise PreventUpdate from None  # the message line says what is wrong

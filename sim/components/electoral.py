@@ -168,6 +168,15 @@ class Electoral(Component):
         world.implemented = world.mandate.copy()
         world.visible_effort = self.politicians[winner].visible_effort
 
+    def snapshot(self) -> dict:
+        """The electoral state for per-agent views: the incumbent (politician index), its
+        vote share at the last election and the election interval (read-only)."""
+        return {
+            "incumbent": int(self.incumbent),
+            "vote_share": float(self.vote_share),
+            "interval": int(self.p.elections.interval),
+        }
+
     def report(self) -> dict[str, float]:
         centre, world = self.world.welfare_optimum, self.world
         out = {

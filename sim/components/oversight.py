@@ -197,13 +197,15 @@ class Oversight(Component):
 
     def snapshot(self) -> dict:
         """Cumulative funnel counts for the dashboard: actions, harmful, flagged (escalated to
-        the final audit), audited, caught, benign escalated, and catches by first layer."""
+        the final audit), of them harmful, audited, caught, benign escalated, and catches by
+        first layer."""
         t = self.totals
         first = [e["layer"] - 1 for e in self.events]
         return {
             "actions": int(t["harmful"] + t["benign"]),
             "harmful": int(t["harmful"]),
             "flagged": int(t["flagged"]),
+            "flagged_harmful": int(t["flagged"] - t["escalated"]),
             "audited": int(t["audited"]),
             "caught": int(t["caught"]),
             "benign_escalated": int(t["escalated"]),
