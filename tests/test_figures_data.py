@@ -276,6 +276,8 @@ def test_welfare_vs_approval_and_the_explore_page_take_single_runs():
 def test_registry_picks_the_figures_a_sweep_supports():
     ok, skipped = supported(grid_frames())
     assert {"metrics_over_time", "final_metrics", "paired_effects"} <= set(ok)
+    lead = [n for n in ("response", "paired_effects") if n in ok]  # the headline first
+    assert ok[: len(lead)] == lead
     assert "sobol_indices" not in ok and "sobol" in skipped["sobol_indices"]
     assert skipped["oversight_pareto"] == "metric not recorded: safety"
     ok, _ = supported(lhs_frames())

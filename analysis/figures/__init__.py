@@ -75,10 +75,17 @@ def _discover() -> dict[str, ModuleType]:
 FIGURES: dict[str, ModuleType] = _discover()
 
 
+# the standard figures that carry a writeup's headline come first (in the report's Findings
+# too): the response to the varied parameter, then the paired effects; the rest follow in
+# registry order
+LEAD = ("response", "paired_effects")
+
+
 def supported(f: Frames, only: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
-    """(figures this sweep supports, {figure: why not} for the others), in registry order.
-    `only` restricts to the named figures (standard or not)."""
-    names = only or [n for n, m in FIGURES.items() if m.NEEDS.standard]
+    """(figures this sweep supports, {figure: why not} for the others): the LEAD figures
+    first, then registry order. `only` restricts to the named figures (standard or not)."""
+    standard = [n for n, m in FIGURES.items() if m.NEEDS.standard]
+    names = only or [*(n for n in LEAD if n in standard), *(n for n in standard if n not in LEAD)]
     ok, skipped = [], {}
     for name in names:
         why = FIGURES[name].NEEDS.missing(f)
