@@ -54,18 +54,19 @@ def change(metric: str, diff: float, lo: float, hi: float) -> str:
 
 
 def contrast(a: pd.DataFrame, b: pd.DataFrame, metric: str, level: float = 0.95) -> tuple:
-    """(mean(b) - mean(a), lo, hi, n) over runs of two design points: paired on their common
-    seeds when at least two pairs share one (the noise they share cancels), else Welch."""
+    """(mean(b) - mean(a), lo, hi, n, paired) over runs of two design points: paired on their
+    common seeds when at least two pairs share one (the noise they share cancels: the CI can
+    be far narrower than either point's own), else Welch (paired False)."""
     keys = [k for k in PAIR_KEYS if k in a and k in b]
     if keys:
         both = a[[*keys, metric]].merge(b[[*keys, metric]], on=keys, suffixes=("_a", "_b"))
         both = both.dropna()
         if len(both) >= 2 and not both.duplicated(keys).any():
             d, lo, hi, n = mean_ci(both[f"{metric}_b"] - both[f"{metric}_a"], level)
-            return d, lo, hi, n
+            return d, lo, hi, n, True
     x, y = a[metric].dropna(), b[metric].dropna()
     lo, hi = welch_ci(y, x, level)
-    return float(y.mean() - x.mean()), lo, hi, int(min(len(x), len(y)))
+    return float(y.mean() - x.mean()), lo, hi, int(min(len(x), len(y))), False
 
 
 def sentence(*parts: str) -> str:

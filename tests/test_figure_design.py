@@ -219,6 +219,7 @@ def test_the_response_finding_runs_from_the_targets_peak_and_names_the_ablation(
     assert said.startswith("At information = 0.2, raising optimization pressure from 4 to 64")
     down = re.search(r"lowers welfare by ([\d.]+) \[([\d.]+), ([\d.]+)\]", said)
     assert down and float(down[2]) < 0.4 < float(down[3])  # 0.1 x 4 doublings
+    assert "(paired on 8 common seeds)" in said  # replication r shares seed 50 + r everywhere
     assert "; at information = 0.8 (1 to 64) it does not clearly change welfare" in said
 
 

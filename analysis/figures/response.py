@@ -156,7 +156,9 @@ def finding(
     where = design.where(sp.others, best)
     lead = f"at {where}," if where else ""
     span = f"raising {short(sp.focus).replace('_', ' ')} from {lo:g} to {hi:g}"
-    return findings.sentence(lead, span, moves, _other(effects, best, sp, metrics))
+    paired = all(e[4] for e in moved)
+    how = f"(paired on {moved[0][3]} common seeds)" if paired else ""
+    return findings.sentence(lead, span, moves, how, _other(effects, best, sp, metrics))
 
 
 def _other(effects: dict, best, sp: design.Split, metrics: list[str]) -> str:
