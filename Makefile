@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 CHROME := /usr/bin/chromium
 PYTEST_WARN := -W error::FutureWarning -W error::DeprecationWarning
 
-.PHONY: run test setup chromium lint bench validate clean
+.PHONY: run test setup chromium lint bench validate clean plotly-bundle
 
 setup: $(STAMP)
 
@@ -38,6 +38,11 @@ validate: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# The dashboard's partial plotly.js (dashboard/assets/plotly-instalign.min.js, committed):
+# rebuild after adding a trace type to a figure or upgrading plotly (needs node and npm).
+plotly-bundle:
+	cd scripts/plotly-bundle && npm install --no-audit --no-fund --silent && node build.js
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache

@@ -63,6 +63,9 @@ def route(pathname: str | None, search: str | None, ctx: Context):
     return mod.layout(search, ctx), classes
 
 
+PLOTLY_BUNDLE = r"^plotly-instalign\.min\.js$"
+
+
 def assets_folder() -> str:
     """The CSS/JS folder, package data of `dashboard` (a real directory: Dash serves from one)."""
     return str(Path(resources.files("dashboard") / "assets"))
@@ -84,6 +87,7 @@ def create_app(
         background_callback_manager=manager,
         suppress_callback_exceptions=True,
         assets_folder=assets_folder(),
+        assets_ignore=PLOTLY_BUNDLE,  # served, loaded by the first graph (plotly-loader.js)
         update_title=None,
         on_error=callback_failed,
     )

@@ -191,8 +191,22 @@ class JobManager(DiskcacheManager):
             record = (psutil.Process(pid).create_time(), key)
             self.handle.set(_job_key(pid), record, expire=RECORD_TTL)
             self.handle.set(_running_key(key), pid, expire=RECORD_TTL)
+            token = request_token(args)
+            if token:
+                self.handle.set(_token_key(token), key, expire=RECORD_TTL)
         self._start_reaper()
         return pid
+
+    def cancel(self, token: Any) -> bool:
+        """Stop the job started for the page's job request `token` (any worker): the page's
+        Cancel, which does not depend on the browser still knowing the job's handle (Dash's
+        own cancel sends it only once the first poll has answered). True if one stopped."""
+        key = self.handle.get(_token_key(token)) if isinstance(token, str) else None
+        pid = self._running(key) if key is not None else None
+        if pid is None:
+            return False
+        self.terminate_job(pid)
+        return True
 
     def _child(self, slot: int, job_fn, key: str, args, context) -> NoReturn:
         """The job process: it holds `slot` (an inherited locked descriptor) until it ends."""
@@ -309,6 +323,19 @@ class JobManager(DiskcacheManager):
             except (ProcessLookupError, ChildProcessError):
                 pass
             self._children.pop(pid, None)
+
+
+def request_token(args: Iterable[Any]) -> str | None:
+    """The token of the job request among a background callback's arguments (`plans.request`
+    gives every request one), or None."""
+    for arg in args:
+        if isinstance(arg, dict) and isinstance(arg.get("token"), str):
+            return arg["token"][:64]
+    return None
+
+
+def _token_key(token: str) -> str:
+    return f"instalign-token-{token}"
 
 
 def _job_key(pid: int) -> str:

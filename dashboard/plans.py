@@ -12,16 +12,19 @@ checked (`job_search`, `result`) before use.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from dash import no_update
+import flask
+from dash import Input, Output, State, no_update
 
 from dashboard import guard, panels
 from dashboard.context import Context
 from dashboard.jobs import over_budget
 from sim.scenario import Config
 
+CANCEL_TITLE = "stop the running job"
 GONE = "the runs of this view were computed but are no longer cached (is the cache full?)"
 
 
@@ -58,7 +61,28 @@ def start(plan: Plan, ctx: Context, click: Any, done: dict[str, Any]) -> tuple[A
 
 
 def request(plan: Plan, click: Any) -> dict[str, Any]:
-    return {"search": plan.search, "click": click if isinstance(click, int) else None}
+    """A job request: the view, the click that asked for it and a token naming this request
+    (the page's Cancel stops the job by it, `register_cancel`)."""
+    click = click if isinstance(click, int) else None
+    return {"search": plan.search, "click": click, "token": secrets.token_hex(8)}
+
+
+def register_cancel(app, prefix: str) -> None:
+    """The page's Cancel stops the job of its current job request on the server. Dash's own
+    cancel (`cancel=` on the background callback) sends the job's handle, which the browser
+    learns only from the first poll's answer; a Cancel pressed before that reached nobody
+    and the job ran on until the abandon watchdog stopped it."""
+
+    @app.callback(
+        Output(f"{prefix}-cancel", "title"),  # an output: Dash 4's renderer mishandles none
+        Input(f"{prefix}-cancel", "n_clicks"),
+        State(f"{prefix}-job", "data"),
+        prevent_initial_call=True,
+    )
+    def _cancel(_, job):
+        token = job.get("token") if isinstance(job, dict) else None
+        flask.current_app.config["INSTALIGN_JOBS"].cancel(token)
+        return CANCEL_TITLE
 
 
 def again(result: dict[str, Any], plan: Plan | None, errors: list[str], ctx: Context):

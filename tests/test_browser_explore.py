@@ -224,3 +224,21 @@ def test_every_card_shows_its_figures_finding(server, page):
     finding.wait_for(state="hidden")
     page.set_viewport_size({"width": 1400, "height": 1000})
     shoot(page, "explore-1400")
+
+
+def test_the_page_draws_with_the_partial_plotly_bundle(server, page):
+    """Graphs load instalign's partial plotly.js (assets/plotly-loader.js), never plotly.py's
+    full bundle, and plotly.js registers exactly the trace types the bundle's header lists
+    (tests/test_plotly_bundle.py checks those cover every figure)."""
+    from test_plotly_bundle import bundle_header
+
+    base, _ = server
+    page.goto(f"{base}/explore?{SMALL}")
+    ran(page, "explore")
+    drawn(page, "explore-ts-graph")
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("plotly-instalign.min.js" in u for u in loaded)
+    assert not any("package_data/plotly.min.js" in u for u in loaded)
+    version, types = bundle_header()
+    assert page.evaluate("Plotly.version") == version
+    assert set(page.evaluate("Object.keys(Plotly.PlotSchema.get().traces)")) == types

@@ -55,6 +55,8 @@ def changed(pg, before, seconds: float = 10.0):
 def watching(pg, base: str, url: str) -> None:
     pg.goto(base + url)
     ran(pg, "explore")
+    assert pg.locator("#watch-body").count() == 0  # closed: not rendered, nothing loaded
+    pg.click("#watch-head")
     pg.wait_for_selector("#watch-body:visible", timeout=60_000)
     pg.wait_for_function(
         "(id) => document.querySelector('#' + id + ' .js-plotly-plot')?._fullData?.length > 2",

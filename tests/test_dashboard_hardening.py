@@ -306,6 +306,37 @@ def test_a_run_computes_in_a_job_then_draws_from_the_cache(app):
     assert wait_reaped(app)
 
 
+def test_a_cached_view_arrives_drawn_in_the_layout(app):
+    """Once a view's runs are cached, Explore's layout for its URL holds its result spec
+    and every value the draw callback would send (figures, specs, commands, status), so the
+    page needs no Run or draw round trip; before that it holds none and the Run plans a job."""
+    from dashboard.pages import explore
+
+    client = app.server.test_client()
+    found = page_layouts(client, app)
+    draw_cb = explore_draw(app)
+    route = next(k for k in app.callback_map if "page.children" in k)
+
+    def layout() -> dict:
+        body = request_body(app, route, found, {"url.pathname": "/explore", "url.search": SMALL})
+        answer = client.post(DISPATCH, json=body).get_json()
+        return components(answer["response"]["page"]["children"], {})
+
+    assert layout()["explore-spec"][1].get("data") is None  # not computed yet
+    job_cb = next(k for k in app.callback_map if k.startswith("..explore-spec.data@"))
+    body = with_value(request_body(app, job_cb, found), "inputs", 0, {"search": SMALL, "click": 1})
+    spec = call(client, body).get_json()["response"]["explore-spec"]["data"]
+    drawn = layout()
+    assert drawn["explore-spec"][1]["data"]["seeds"] == spec["seeds"]
+    sent = call(client, with_value(request_body(app, draw_cb, found), "inputs", 0, spec))
+    sent = sent.get_json()["response"]
+    graph = explore.panels.graph_id("explore-ts")
+    assert drawn[graph][1]["figure"]["data"] == sent[graph]["figure"]["data"]
+    assert drawn["explore-cli"][1]["children"] == sent["explore-cli"]["children"]
+    assert " in " in drawn["explore-status"][1]["children"]
+    assert wait_reaped(app)
+
+
 # ---- the job cap, joins, abandoned and cancelled jobs --------------------------------------
 
 
@@ -342,6 +373,27 @@ def test_the_job_cap_answers_busy_and_jobs_leave_no_process(app):
     assert wait_reaped(app, 15.0), manager.live()
     assert not [c for c in psutil.Process().children() if c.pid in pids]
     assert manager.slots.taken() == 0
+
+
+def test_the_pages_cancel_stops_its_job_by_the_requests_token(app):
+    """Cancel pressed before the page has polled its job once (the browser does not know the
+    job's handle yet, so Dash's own cancel reaches nobody) stops the job on the server by
+    the token of the page's job request; another token or no token stops nothing."""
+    client = app.server.test_client()
+    found = page_layouts(client, app)
+    body = heavy_job(app, found, 1)
+    job = {**body["inputs"][0]["value"], "token": "a1b2c3d4e5f60718"}
+    started = client.post(DISPATCH, json=with_value(body, "inputs", 0, job)).get_json()
+    proc = psutil.Process(int(started["job"].split("~")[0]))
+    cancel_cb = next(k for k in app.callback_map if k.startswith("explore-cancel.title"))
+    cancel = request_body(app, cancel_cb, found)
+    for other in ({**job, "token": "ffffffffffffffff"}, {"search": job["search"]}, None, 7):
+        call(client, with_value(cancel, "state", 0, other))
+        assert proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    call(client, with_value(cancel, "state", 0, job))
+    gone, _ = psutil.wait_procs([proc], timeout=5)
+    assert gone, "the job of the cancelled request was stopped"
+    assert wait_reaped(app)
 
 
 def test_handles_of_finished_or_foreign_processes_are_never_killed(app):

@@ -139,7 +139,10 @@ def test_heavy_requests_never_stall_the_server_and_leave_no_process(server):
             "inputs": [{"id": "explore-spec", "property": "data", "value": result},
                        {"id": "explore-metrics", "property": "value", "value": []}],
             "state": [{"id": "explore-scenario", "property": "value",
-                       "value": "baseline_democracy-v1"}],
+                       "value": "baseline_democracy-v1"},
+                      {"id": "explore-reps", "property": "value", "value": 1},
+                      [], [],  # the sidebar's controls (none rendered)
+                      {"id": "explore-pending", "property": "data", "value": []}],
         }  # fmt: skip
         started = time.monotonic()
         _, drawn = post(base + "/_dash-update-component", body)

@@ -265,6 +265,15 @@ def test_welfare_vs_approval_and_the_explore_page_take_single_runs():
     assert df.attrs["by"] is None and set(df["n"]) == {3}
     last = df[(df.step == 12) & (df.metric == "welfare")]["mean"].iloc[0]
     assert last == pytest.approx(np.mean([r.series["welfare"].iloc[-1] for r in runs]))
+    every = 4  # elections every 4 steps: dotted lines at 4, 8, 12 in each panel
+    often = load("baseline_democracy-v1", {"electorate.n_voters": 200, "steps": 12,
+                                           "elections.interval": every})  # fmt: skip
+    mot = FIGURES["metrics_over_time"]
+    fig = mot.draw(mot.data(frames([run(often, seed=1)]), metrics=["welfare", "approval"]))
+    marks = [s for s in fig.layout.shapes if s.type == "path"]  # elections: one path a panel
+    assert [(m.xref, m.yref) for m in marks] == [("x", "y domain"), ("x2", "y2 domain")]
+    assert marks[0].path == " ".join(f"M{s},0 V1" for s in range(every, 13, every))
+    assert f"elections every {every}" in fig.layout.xaxis.title.text
     arms = frames({"hunter": runs, "sticker": runs[:2]})
     path = FIGURES["welfare_vs_approval"].data(arms)
     assert path.attrs["by"] == "arm" and set(path["arm"]) == {"hunter", "sticker"}

@@ -54,6 +54,14 @@ window.dash_clientside.watch = {
             ]}));
     },
 
+    // The result spec to load when a new run is on screen: only once the panel's body is
+    // rendered (when the panel is first opened, `_open` loads the run then on screen).
+    defer: function (spec, body, loaded) {
+        const nu = window.dash_clientside.no_update;
+        if (!spec || !body || JSON.stringify(spec) === JSON.stringify(loaded)) { return nu; }
+        return spec;
+    },
+
     // Step (the next frame; after the last, the first), Play/Pause (from the first frame
     // when at the end) and the timer's ticks (one frame each; stops at the last).
     player: function (step, play, tick, value, max, stopped) {

@@ -216,6 +216,8 @@ def render(result: dict[str, Any], metrics: list[str] | None, ctx: Context) -> t
 
 
 def register(app, ctx: Context) -> None:
+    plans.register_cancel(app, "compare")
+
     @app.callback(
         Output("compare-spec", "data"),
         Output("compare-job", "data"),

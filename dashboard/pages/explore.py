@@ -12,7 +12,11 @@ tooltips and a glossary come from the declarations (`dashboard.glossary`)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from dash import ALL, Input, Output, State, dcc, html, no_update
@@ -20,16 +24,20 @@ from dash import ctx as dash_ctx
 
 from dashboard import controls, glossary, guard, jobs, panels, plans, sections, views, watch
 from dashboard.context import Context
-from dashboard.pages.explore_sidebar import load_state, prepare, register_sidebar, sidebar
+from dashboard.pages.explore_sidebar import (
+    figures_class,
+    load_state,
+    prepare,
+    register_sidebar,
+    sidebar,
+)
 from dashboard.plans import Plan
 from dashboard.reproduce import (
     replications_command,
     scenario_yaml,
 )
 from dashboard.runs import replicate, seeds_for
-from dashboard.state import (
-    ExploreState,
-)
+from dashboard.state import ExploreState, replace_sets
 from sim.components import METRICS
 from sim.errors import ConfigError
 
@@ -72,8 +80,41 @@ def layout(search: str | None, ctx: Context) -> html.Div:
         className="main",
         id="explore-main",
     )  # fmt: skip
-    stores = [dcc.Store(id="explore-spec"), dcc.Store(id="explore-job")]
-    return html.Div([sidebar(state, config, errors), main, *stores], className="layout")
+    spec = cached(state, config, errors, ctx)
+    stores = [dcc.Store(id="explore-spec", data=spec),
+              dcc.Store(id="explore-ran"), dcc.Store(id="explore-job")]  # fmt: skip
+    page = html.Div([sidebar(state, config, errors), main, *stores], className="layout")
+    if spec is not None:
+        drawn_in(page, spec, metrics, ctx)
+    return page
+
+
+def drawn_in(page: html.Div, spec: dict, metrics: list[str], ctx: Context) -> None:
+    """The page arrives with the figures of a cached run already in it (what the draw
+    callback would send: no Run or draw round trip on load, and the graphs mount with
+    their figures). Falls back to the Run's initial call if a run left the cache since."""
+    try:
+        out = draw(spec, metrics, ctx)
+    except views.NotCached:
+        page["explore-spec"].data = None
+        return
+    if out[-1] is not no_update:  # a job request: not drawable from the cache after all
+        page["explore-spec"].data = None
+        return
+    for (cid, prop, _), value in zip(DRAW_TARGETS, out, strict=True):
+        if value is not no_update and prop != "search":
+            setattr(page[cid], prop, value)
+
+
+def cached(state: ExploreState, config, errors: list[str], ctx: Context) -> dict | None:
+    """The result spec of the URL's runs when every one is cached (the layout then holds
+    its figures, `drawn_in`); None otherwise (the Run's initial call then plans the job)."""
+    if errors:
+        return None
+    state = replace_sets(replace(state, metrics=()), dict(state.sets))  # as a Run orders them
+    seeds = [str(s) for s in seeds_for(config, state.reps)]
+    spec = plans.start(plan_for(state, config), ctx, None, {"seeds": seeds})[0]
+    return spec if isinstance(spec, dict) else None
 
 
 def ts_figure(frames, metrics: list[str], search: str) -> tuple[dict, Any]:
@@ -159,7 +200,20 @@ def draw(result, metrics, ctx: Context) -> tuple:
         return (*only(why), job)
 
 
-DRAWN = 2 + 2 * len(CARDS) + 4  # ts figure and spec, cards and specs, hover, cli, yaml, url
+# what `draw` returns, in order: the draw callback's outputs (but the figures' stale mark)
+DRAW_TARGETS = (  # (component id, property, also written by another callback)
+    (panels.graph_id(f"{P}-ts"), "figure", True),
+    ({"type": panels.SPEC, "view": f"{P}-ts"}, "data", False),
+    *((panels.graph_id(f"{P}-{k}"), "figure", False) for k in CARDS),
+    *(({"type": panels.SPEC, "view": f"{P}-{k}"}, "data", False) for k in CARDS),
+    (panels.title_id(f"{P}-ts"), "title", False),
+    ("explore-cli", "children", False),
+    ("explore-yaml", "children", False),
+    ("url", "search", True),
+    ("explore-status", "children", True),
+    ("explore-job", "data", True),
+)
+DRAWN = len(DRAW_TARGETS) - 2  # the outputs before the status and the job request
 
 
 def only(status: Any) -> tuple:
@@ -172,13 +226,14 @@ def register(app, ctx: Context) -> None:
     register_sidebar(app)
     sections.register(app, P)
     watch.register(app, ctx)
+    plans.register_cancel(app, P)
 
 
 def register_run(app, ctx: Context) -> None:
     """Run (a result spec or a job request), the job, and the draw from the cache."""
 
     @app.callback(
-        Output("explore-spec", "data"),
+        Output("explore-ran", "data"),
         Output("explore-job", "data"),
         Output("explore-status", "children"),
         Input("explore-run", "n_clicks"),
@@ -187,8 +242,11 @@ def register_run(app, ctx: Context) -> None:
         State({"type": controls.PARAM, "path": ALL}, "id"),
         State({"type": controls.PARAM, "path": ALL}, "value"),
         State("explore-pending", "data"),
+        State("explore-spec", "data"),
     )
-    def run(n_clicks, scenario, reps, ids, raws, pending_sets):
+    def run(n_clicks, scenario, reps, ids, raws, pending_sets, drawn):
+        if not n_clicks and drawn:  # the layout found the URL's runs cached: drawn on load
+            return no_update, no_update, no_update
         state, config, errors = prepare(scenario, reps, ids, raws, pending_sets)
         if state is None:
             return no_update, no_update, panels.message(["Not run:", *errors])
@@ -215,27 +273,28 @@ def register_run(app, ctx: Context) -> None:
         return compute(set_progress, ctx, job, metrics)
 
     @app.callback(
-        Output(panels.graph_id(f"{P}-ts"), "figure", allow_duplicate=True),
-        Output({"type": panels.SPEC, "view": f"{P}-ts"}, "data"),
-        [Output(panels.graph_id(f"{P}-{k}"), "figure") for k in CARDS],
-        [Output({"type": panels.SPEC, "view": f"{P}-{k}"}, "data") for k in CARDS],
-        Output(panels.title_id(f"{P}-ts"), "title"),
-        Output("explore-cli", "children"),
-        Output("explore-yaml", "children"),
-        Output("url", "search", allow_duplicate=True),
-        Output("explore-status", "children", allow_duplicate=True),
-        Output("explore-job", "data", allow_duplicate=True),
+        *(Output(cid, prop, allow_duplicate=dup) for cid, prop, dup in DRAW_TARGETS),
+        Output("explore-figures", "className", allow_duplicate=True),
         Input("explore-spec", "data"),
         Input("explore-metrics", "value"),
         State("explore-scenario", "value"),
-        prevent_initial_call=True,
+        State("explore-reps", "value"),
+        State({"type": controls.PARAM, "path": ALL}, "id"),
+        State({"type": controls.PARAM, "path": ALL}, "value"),
+        State("explore-pending", "data"),
+        prevent_initial_call=True,  # a cached view arrives drawn in the layout (drawn_in)
     )
-    def _draw(result, metrics, scenario):
+    def _draw(result, metrics, scenario, reps, ids, raws, pending_sets):
         other = dash_ctx.triggered_id == "explore-metrics" and not same_scenario(result, scenario)
         if not result or other:  # nothing drawn yet, or a new scenario's default metrics
-            return (no_update,) * (DRAWN + 2)
-        return draw(result, metrics, ctx)
+            return (no_update,) * (DRAWN + 3)
+        out = draw(result, metrics, ctx)
+        search = out[DRAWN - 1]
+        if search is no_update:
+            return (*out, no_update)
+        return (*out, figures_class(search, scenario, reps, ids, raws, pending_sets))
 
+    relay(app)
     states(app)
 
 
@@ -245,6 +304,19 @@ def same_scenario(result: Any, scenario: Any) -> bool:
     search = result.get("search") if isinstance(result, dict) else None
     return ExploreState.from_search(search if isinstance(search, str) else "")[0].scenario == (
         scenario
+    )
+
+
+def relay(app) -> None:
+    """A Run's result spec reaches the draw through `explore-ran`, copied in the browser:
+    were the Run writing `explore-spec` itself, Dash would hold the draw's initial call (of
+    the layout's cached spec) until the Run's initial call had answered, a round trip on
+    every page load."""
+    app.clientside_callback(
+        "function(spec) { return spec || window.dash_clientside.no_update; }",
+        Output("explore-spec", "data", allow_duplicate=True),
+        Input("explore-ran", "data"),
+        prevent_initial_call=True,
     )
 
 
@@ -274,16 +346,44 @@ def states(app) -> None:
 def render(result: dict, metrics: list[str] | None, ctx: Context) -> tuple:
     """Every figure of a finished run, its view specs, the reproduce panel and the URL (from
     the run cache: views.NotCached when a run is not there). The URL lists the metrics only
-    when they are not the scenario's defaults."""
+    when they are not the scenario's defaults. What is drawn is cached beside the first
+    run, keyed by the view and the code that draws it (`draw_version`), so a page that
+    shows a run it has shown before does not rebuild its figures."""
     state, config, _ = load_state(result["search"])
     metrics = list(metrics or [])
     listed = () if metrics == glossary.defaults(config) else tuple(metrics)
     search = ExploreState(state.scenario, state.sets, state.reps, listed).to_search()
+    seeds = seeds_for(config, state.reps)
+    first = ctx.runs.get(config, seeds[0], int(config["steps"]))
+    make = lambda: drawn(search, metrics, config, seeds, ctx)  # noqa: E731
+    if first is None:
+        out = make()  # raises views.NotCached
+    else:
+        key = hashlib.sha256(f"{search}|{metrics}|{seeds}".encode()).hexdigest()[:16]
+        out = ctx.runs.derived(f"explore-{draw_version()}-{key}", config, first, make)
+    return (*out, status(result))  # the status last: it says the figures are on screen
+
+
+def drawn(search: str, metrics: list[str], config, seeds, ctx: Context) -> tuple:
+    """The figures (as JSON-ready dicts), view specs, hover texts, commands and URL of a view."""
+    state = ExploreState.from_search(search)[0]
     f = views.inputs({"kind": "runs", "search": search}, ctx)
     ts, ts_fig = ts_figure(f, metrics, search)
     specs = [views.spec(fig, {"kind": "runs", "search": search}) for fig, _ in RUN_VIEWS.values()]
-    figs = [views.show(s, ctx, f)[0] for s in specs]
-    cli = replications_command(config, seeds_for(config, state.reps), dict(state.sets))
+    figs = [views.show(s, ctx, f)[0].to_plotly_json() for s in specs]
+    cli = replications_command(config, seeds, dict(state.sets))
     hover = glossary.hover(ts["options"].get("metrics") or [])
-    done = status(result)  # set last: the status says the figures are on screen
-    return (ts_fig, ts, *figs, *specs, hover, cli, scenario_yaml(config), search, done)
+    return (ts_fig.to_plotly_json(), ts, *figs, *specs, hover, cli, scenario_yaml(config), search)
+
+
+@functools.cache
+def draw_version() -> str:
+    """A hash of every source file of `analysis` and `dashboard` (read once per process):
+    a cached drawing is never served after the code that draws it changed."""
+    import analysis
+
+    h = hashlib.sha256()
+    for pkg in (Path(analysis.__file__).parent, Path(__file__).parent.parent):
+        for path in sorted(pkg.rglob("*.py")):
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]

@@ -121,15 +121,22 @@ def register_sidebar(app) -> None:
         Input({"type": controls.PARAM, "path": ALL}, "value"),
         Input("explore-scenario", "value"),
         Input("explore-reps", "value"),
-        Input("url", "search"),
+        State("url", "search"),  # a draw sets both the URL and this mark (explore.register_run)
         State({"type": controls.PARAM, "path": ALL}, "id"),
         State("explore-pending", "data"),
     )
     def stale(raws, scenario, reps, drawn, ids, pending_sets):
-        state = prepare(scenario, reps, ids, raws, pending_sets)[0]
-        shown = ExploreState.from_search(drawn if isinstance(drawn, str) else "")[0]
-        fresh = state is not None and state == replace(shown, metrics=())
-        return "figures" if fresh else "figures stale"
+        return figures_class(drawn, scenario, reps, ids, raws, pending_sets)
+
+
+def figures_class(drawn: Any, scenario, reps, ids, raws, pending_sets) -> str:
+    """The figures' class: marked stale when the controls no longer give the settings of
+    the figures on screen (`drawn`, their URL query)."""
+    state = prepare(scenario, reps, ids, raws, pending_sets)[0]
+    shown = ExploreState.from_search(drawn if isinstance(drawn, str) else "")[0]
+    shown = replace_sets(replace(shown, metrics=()), dict(shown.sets))  # the registry's order
+    fresh = state is not None and state == shown
+    return "figures" if fresh else "figures stale"
 
 
 def scenario_parts(config) -> tuple:
