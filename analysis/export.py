@@ -57,12 +57,29 @@ def browser() -> str:
     return path
 
 
+CAPTION_CHARS = 90  # a caption line longer than this breaks at its " · " separators
+
+
+def caption_lines(text: str, width: int = CAPTION_CHARS) -> list[str]:
+    """The caption broken into lines of at most `width` characters at its " · " separators
+    (a line that long from the plot's left edge can leave the figure when the left margin is
+    wide, e.g. with long row labels)."""
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
 def with_caption(fig: go.Figure, text: str) -> go.Figure:
-    """A copy of `fig` with `text` as a small grey line under the plot."""
+    """A copy of `fig` with `text` as small grey lines under the plot."""
     out = go.Figure(fig)
     margin_b = out.layout.margin.b if out.layout.margin.b is not None else 60
+    lines = caption_lines(text)
     out.add_annotation(
-        text=text,
+        text="<br>".join(lines),
         x=0,
         y=0,
         xref="paper",
@@ -72,8 +89,9 @@ def with_caption(fig: go.Figure, text: str) -> go.Figure:
         yanchor="top",
         showarrow=False,
         font=dict(size=9, color="#777777"),
+        align="left",
     )
-    return out.update_layout(margin_b=margin_b + 22)
+    return out.update_layout(margin_b=margin_b + 10 + 12 * len(lines))
 
 
 def _size(fig: go.Figure) -> tuple[int, int]:

@@ -7,10 +7,11 @@ screen, Run is enabled, no Dash callback request is in flight, and the main thre
 stays free (no long task, >50 ms) for QUIET_MS. The time is navigation start to that moment,
 read in the page (`performance.now()`; a PerformanceObserver sees the long tasks, a 20 ms
 timer that fires late counts as one too (the observer may report a task only after the
-timer has seen the quiet period start), and a wrapped `fetch` counts callback requests). The page runs the scenario on load; the first
-load computes it, so the measured loads are warm (second and later: the run is cached and
-the browser has the assets). Also reported: when the controls are first on screen with Run
-enabled (they may not answer yet), and the sum of long tasks during a load (the freeze).
+timer has seen the quiet period start), and a wrapped `fetch` counts callback requests).
+The page runs the scenario on load; the first load computes it, so the measured loads are
+warm (second and later: the run is cached and the browser has the assets). Also reported:
+when the controls are first on screen with Run enabled (they may not answer yet), and the
+sum of long tasks during a load (the freeze).
 
 Aim: under 1.5 s warm (median). `python -m benchmarks explore` or
 `python benchmarks/bench_explore.py [--repeat N] [--root CHECKOUT]`; `--root` serves another

@@ -12,7 +12,7 @@ from test_figures_data import draw_sources
 from textboxes import Box, boxes, collisions, open_page, outside, size
 
 from analysis import findings, metadata, theme
-from analysis.export import with_caption
+from analysis.export import caption_lines, with_caption
 from analysis.figures import FIGURES, Unavailable
 from analysis.storeio import open_store
 
@@ -54,7 +54,8 @@ def test_exported_standard_figure_has_no_overlapping_text(exported, chromium, na
     try:
         for label, fig, caption in exported[name]:
             found = boxes(page, fig)
-            assert any(b.text == caption for b in found), f"{label}: caption not drawn"
+            drawn = "".join(caption_lines(caption))  # its lines, as the text's content
+            assert any(b.text == drawn for b in found), f"{label}: caption not drawn"
             w, h = size(fig)
             bad = collisions(found) + [(t, "the figure's edge") for t in outside(found, w, h)]
             if bad:
@@ -62,6 +63,25 @@ def test_exported_standard_figure_has_no_overlapping_text(exported, chromium, na
     finally:
         ctx.close()
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_a_long_caption_beside_long_row_labels_stays_inside_the_figure(chromium):
+    """Paired effects with long row labels (a wide left margin) and a long provenance line:
+    the caption breaks at its separators and no text leaves the figure."""
+    f = sweep(DESIGNS[next(iter(DESIGNS))])
+    df = FIGURES["paired_effects"].data(f)
+    long = " · ".join(["instalign 0.1.0 (b9c629285d+dirty)", "scenario oversight_levers v1",
+                       "sweep approval_starves_oversight (de2659bd)",
+                       "16 runs, master seed 20261130"])  # fmt: skip
+    fig = with_caption(FIGURES["paired_effects"].draw(df), long)
+    ctx, page = open_page(chromium)
+    try:
+        found = boxes(page, fig)
+    finally:
+        ctx.close()
+    assert len(caption_lines(long)) == 2
+    assert any(b.text == "".join(caption_lines(long)) for b in found)
+    assert outside(found, *size(fig)) == []
 
 
 def test_the_check_sees_a_collision():

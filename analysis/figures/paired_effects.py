@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -125,7 +126,20 @@ def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
             **cell(i),
         )
         fig.add_vline(x=0, line=dict(color="#888888", width=1, dash="dot"), **cell(i))
+        fig.update_xaxes(range=_span(part), **cell(i))
     return fig
+
+
+def _span(part: pd.DataFrame) -> list[float] | None:
+    """The x range of one panel: every whisker and 0, with 6% room on each side (autorange
+    puts a whisker's end on the panel's edge, where it reads as cut off)."""
+    values = pd.concat([part[c] for c in ("lo", "hi", "unpaired_lo", "unpaired_hi", "diff")])
+    values = values[np.isfinite(values)]
+    if values.empty:
+        return None
+    lo, hi = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    pad = 0.06 * (hi - lo) if hi > lo else 1.0
+    return [lo - pad, hi + pad]
 
 
 def _height(rows: pd.Series, panels: int) -> int:

@@ -285,6 +285,8 @@ def register_run(app, ctx: Context) -> None:
         prevent_initial_call=True,  # a cached view arrives drawn in the layout (drawn_in)
     )
     def _draw(result, metrics, scenario, reps, ids, raws, pending_sets):
+        if dash_ctx.triggered_id is None:  # the page was inserted: its layout is drawn already
+            return (no_update,) * (DRAWN + 3)
         other = dash_ctx.triggered_id == "explore-metrics" and not same_scenario(result, scenario)
         if not result or other:  # nothing drawn yet, or a new scenario's default metrics
             return (no_update,) * (DRAWN + 3)
