@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 CHROME := /usr/bin/chromium
 PYTEST_WARN := -W error::FutureWarning -W error::DeprecationWarning
 
-.PHONY: run test setup chromium lint bench validate clean plotly-bundle
+.PHONY: run test setup chromium lint bench validate findings clean plotly-bundle
 
 setup: $(STAMP)
 
@@ -35,6 +35,9 @@ lint: setup
 
 validate: setup
 	$(VENV)/bin/instalign validate
+
+findings: setup
+	$(VENV)/bin/instalign findings --check
 
 bench: setup
 	$(PY) -m benchmarks

@@ -171,8 +171,9 @@ def _write_report(f, built, store_dir: Path, out: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to the `instalign` app."""
-    from analysis import comparison
+    from analysis import comparison, earned_run
 
     app.command("figures")(figures)
     app.command("report")(report)
     comparison.register(app)
+    app.command("findings")(earned_run.findings)

@@ -40,6 +40,14 @@ class Described:
         return {f: getattr(cls, f) for f in REQUIRED}
 
 
+def named_subclasses(cls):
+    """Every subclass of `cls`, at any depth, that sets its own `name` (a registered unit)."""
+    for sub in cls.__subclasses__():
+        if "name" in sub.__dict__:
+            yield sub
+        yield from named_subclasses(sub)
+
+
 def import_submodules(package: str, path, skip: tuple[str, ...] = ()) -> None:
     """Import every module of a package (sorted; private `_name` modules and `skip` excluded):
     the registries fill themselves, so adding a unit touches one file."""

@@ -54,6 +54,7 @@ class InstitutionModel(mesa.Model):
             implemented_seen=np.zeros(d),
             voter_information=float(np.mean(self.electorate.information)),
             welfare_optimum=self.welfare_optimum,
+            oversight_budget=float(config["oversight.audit_budget"]),
         )
         enabled = [cls for cls in COMPONENTS if cls.enabled(config)]
         check_wiring(enabled)

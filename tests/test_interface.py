@@ -81,7 +81,9 @@ def test_traced_run_catches_an_undeclared_world_access(monkeypatch):
     cfg = small(load("full_institution-v1"))
     _check_traced("full_institution-v1", cfg, 3, 3)  # the real declarations pass
     opinion = next(c for c in COMPONENTS if c.name == "opinion")
-    monkeypatch.setattr(opinion, "reads", ("implemented", "visible_effort"))  # drop `harm`
+    monkeypatch.setattr(
+        opinion, "reads", ("implemented", "visible_effort", "effort_budget")
+    )  # no `harm`
     with pytest.raises(ContractError, match=r"opinion' reads world\.harm"):
         _check_traced("full_institution-v1", cfg, 3, 3)
 
@@ -120,6 +122,7 @@ def test_components_never_reach_into_each_other():
         *(ROOT / "sim" / "oversight").glob("*.py"),
         *(ROOT / "sim" / "mechanisms").glob("*.py"),
         *(ROOT / "sim" / "strategies").glob("*.py"),
+        *(ROOT / "sim" / "levers").glob("*.py"),
         *(ROOT / "sim").glob("agents*.py"),
     ]
     found = []

@@ -96,10 +96,19 @@ class WorldState:
     voter_information: float = 0.0  # mean information q of the electorate (what alarms hear)
     interest_groups: int = 0  # organized interest groups active in the scenario
     welfare_optimum: np.ndarray | None = None  # the voters' mean ideal point (fixed)
+    # The final audit's budget (share of each step's actions examined): oversight.audit_budget
+    # unless a government sets it (issue 12: the incumbent's lever).
+    oversight_budget: float = 0.0
+    # Share of the incumbent's effort left for visible and substantive work after paying for
+    # oversight (1: oversight costs no government work).
+    effort_budget: float = 1.0
+    welfare_seen: float = 0.0  # mean true voter utility at the end of the last step
+    approval_seen: float = 0.0  # mean approval of the incumbent at the end of the last step
 
 
 STEP_RESETS = ("harm", "actions")  # fields the model resets at each step's start
-MODEL_SETS = ("voter_information", "welfare_optimum")  # set by the model when it is built
+# set by the model when it is built (a component may overwrite them each step)
+MODEL_SETS = ("voter_information", "welfare_optimum", "oversight_budget", "effort_budget")
 WORLD_FIELDS = frozenset(f.name for f in fields(WorldState))
 
 

@@ -1,5 +1,6 @@
-"""Public opinion: voters experience the implemented policy, the incumbent's effort and the
-harms done below it, perceive them through their information level, and approve or not
+"""Public opinion: voters experience the implemented policy, the incumbent's effort (the
+share of it oversight leaves for government work, `world.effort_budget`) and the harms done
+below it, perceive them through their information level, and approve or not
 (`sim.electorate.Perception`: Downs 1957 on rational ignorance). Runs last each step, after
 every layer that shapes what is implemented, and records what voters experienced
 (`world.harm_seen`, `world.implemented_seen`) for next step's polls.
@@ -25,8 +26,8 @@ class Opinion(Component):
     references = ("Downs 1957 (rational ignorance)", "Gao, Schulman & Hilton 2022")
     order = 90
     params = ("electorate",)
-    reads = ("implemented", "visible_effort", "harm")
-    writes = ("harm_seen", "implemented_seen")
+    reads = ("implemented", "visible_effort", "harm", "effort_budget")
+    writes = ("harm_seen", "implemented_seen", "welfare_seen", "approval_seen")
     metrics = (
         Metric("welfare", "utility", "Mean true voter utility u_i."),
         Metric("approval", "share", "Mean voter approval of the incumbent."),
@@ -49,11 +50,12 @@ class Opinion(Component):
         """Utility, perception and approval from this step's implemented policy, effort and
         harm, for the voters and for their fully informed benchmark (same noise draws)."""
         model, world, voters = self.model, self.world, self.model.electorate
-        v = world.visible_effort
-        harm = world.harm
+        v, harm = world.visible_effort, world.harm
+        work = world.effort_budget  # the share of the incumbent's effort oversight left
         implemented = world.implemented
-        self.utility = voters.utility(implemented) + (model.effort.welfare(v) - harm)
-        visible, noise = model.effort.signal(v), self.perception.noise(voters.n, self.rng)
+        self.utility = voters.utility(implemented) + (work * model.effort.welfare(v) - harm)
+        visible = work * model.effort.signal(v)
+        noise = self.perception.noise(voters.n, self.rng)
         voters.perceived[:], voters.approval[:] = self.perception.update(
             self.utility, voters.information, visible, voters.perceived, voters.aspiration,
             noise, first,
@@ -63,6 +65,8 @@ class Opinion(Component):
             noise, first,
         )  # fmt: skip
         world.harm_seen = float(harm)  # what next step's polls know
+        world.welfare_seen = float(self.utility.mean())
+        world.approval_seen = float(np.mean(voters.approval))
         world.implemented_seen = np.array(implemented, dtype=float)
 
     def step(self) -> None:

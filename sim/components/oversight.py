@@ -6,7 +6,8 @@ Each step (order 40, after the producers appended their ActionBatches to world.a
   2. the layers run bottom first over the concatenated actions (a `Docket`): detection channels
      add flags, review stages dismiss what they do not confirm (see sim/oversight/base.py);
   3. the final human audit examines the flagged actions, most suspicious first, up to
-     `oversight.audit_budget` x (actions this step), and confirms a harmful one with
+     `world.oversight_budget` x (actions this step): `oversight.audit_budget` unless a
+     government sets it (sim/components/government.py), and confirms a harmful one with
      probability `oversight.audit_recall`;
   4. each batch's `caught` (confirmed harmful) and `flagged_by` (0-based first flagging layer,
      -1 none) are filled; producers apply sanctions at their next step;
@@ -65,7 +66,7 @@ class Oversight(Component):
     order = 40
     section = "oversight"
     params = ("oversight",)
-    reads = ("actions",)
+    reads = ("actions", "oversight_budget")
     reads_last = ("voter_information", "interest_groups")
     writes = ("harm",)
     metrics = METRICS
@@ -147,7 +148,7 @@ class Oversight(Component):
         """The final human audit: most suspicious flagged actions first, within budget."""
         rng = self.rng
         idx = np.flatnonzero(docket.flagged)
-        cap = int(np.floor(self.p.oversight.audit_budget * len(docket) + rng.random()))
+        cap = int(np.floor(self.world.oversight_budget * len(docket) + rng.random()))
         order = idx[rng.permutation(idx.size)]
         order = order[np.argsort(-docket.priority[order], kind="stable")][:cap]
         confirm = rng.random(order.size) < self.p.oversight.audit_recall

@@ -1,0 +1,92 @@
+"""Government levers (issue 12): the incumbent sets the final audit's budget and pays for
+oversight out of the effort budget that funds its visible and substantive work, so
+oversight now feeds back on what voters see and on whom they re-elect.
+
+Each `government.period` steps the lever policy (sim/levers/: fixed, welfare_maximizer,
+approval_maximizer) scores the setting that was in force by what the period brought (mean
+approval, mean true welfare) and picks the next one among `government.budget_settings`
+evenly spaced audit budgets in [0, `government.budget_max`] (plus `oversight.audit_budget`,
+the fixed policy's setting). The chosen budget b is written to `world.oversight_budget`
+(the oversight component audits that share of each step's actions) and the government's
+work shrinks to `world.effort_budget` = max(0, 1 - `government.oversight_price` x b): both
+the visible signal and the substantive welfare of the incumbent's effort are scaled by it
+(sim/components/opinion.py). Voters see the visible part with weight 1 - q and everything
+(including the harm oversight prevents) with weight q, so an approval-scored learner and a
+welfare-scored one can come to favour different budgets; which ones they favour is
+measured, not assumed (the multitask distortion of Holmstrom & Milgrom 1991 applied to the
+oversight budget; Besley 2006 on benevolent vs office-seeking governments)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.components.base import Component, Metric
+from sim.levers import LEVER_POLICIES, Period
+
+
+class Government(Component):
+    name = "government"
+    role = "the incumbent sets the oversight budget and pays for it with government work"
+    observes = "the incumbent's approval and the voters' welfare over each period"
+    stochastic = True
+    references = ("Holmstrom & Milgrom 1991", "Besley 2006", "Sutton & Barto 2018, ch. 2")
+    order = 15  # after the election and the incumbent's effort, before oversight runs
+    section = "government"
+    params = ("government", "oversight")
+    reads_last = ("welfare_seen", "approval_seen")
+    writes = ("oversight_budget", "effort_budget")
+    metrics = (
+        Metric("oversight_budget", "share", "Audit budget the government has in force (share "
+               "of each step's actions the final audit can examine)."),
+        Metric("effort_budget", "share", "Share of the incumbent's effort left for visible and "
+               "substantive work after paying for oversight."),
+        Metric("favoured_budget", "share", "The audit budget the lever policy rates best so far "
+               "(its greedy choice; the fixed policy's own setting)."),
+    )  # fmt: skip
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        g, fixed = self.p.government, float(self.p.oversight.audit_budget)
+        grid = np.linspace(0.0, g.budget_max, g.budget_settings)
+        self.budgets = np.unique(np.append(grid, fixed))
+        default = int(np.flatnonzero(self.budgets == fixed)[0])
+        self.policy = LEVER_POLICIES[g.lever_policy](len(self.budgets), default, g.exploration)
+        self.arm = self.policy.choose(self.rng)
+        self.approval, self.welfare, self.steps = 0.0, 0.0, 0
+        self.apply()
+
+    def apply(self) -> None:
+        budget = float(self.budgets[self.arm])
+        self.world.oversight_budget = budget
+        self.world.effort_budget = max(0.0, 1.0 - self.p.government.oversight_price * budget)
+
+    def step(self) -> None:
+        """Record last step's approval and welfare under the setting in force; at the end
+        of a period, score it and set the next one."""
+        self.approval += self.world.approval_seen
+        self.welfare += self.world.welfare_seen
+        self.steps += 1
+        if self.steps >= self.p.government.period:
+            n = self.steps
+            self.policy.learn(self.arm, Period(self.approval / n, self.welfare / n))
+            self.arm = self.policy.choose(self.rng)
+            self.approval, self.welfare, self.steps = 0.0, 0.0, 0
+        self.apply()
+
+    def snapshot(self) -> dict:
+        """The lever in force and each setting's estimate so far (read-only)."""
+        means, tries = self.policy.estimates()
+        return {
+            "policy": self.policy.name,
+            "budgets": self.budgets.tolist(),
+            "in_force": float(self.budgets[self.arm]),
+            "estimates": means,
+            "tries": tries,
+        }
+
+    def report(self) -> dict[str, float]:
+        return {
+            "oversight_budget": float(self.world.oversight_budget),
+            "effort_budget": float(self.world.effort_budget),
+            "favoured_budget": float(self.budgets[self.policy.favoured()]),
+        }
