@@ -169,6 +169,8 @@ def register(app, ctx) -> None:
         prevent_initial_call=True,
     )
     def _load(result, seed, at):
+        if dash_ctx.triggered_id is None:  # the body was just inserted showing its view (_open)
+            return (no_update,) * (9 + len(FIGS))
         v = view(result, seed, at, ctx, dash_ctx.triggered_id == f"{P}-seed")
         cards = [no_update if v.frames is None else c for c in v.cards]
         return (*v[:-1], *cards)

@@ -58,7 +58,11 @@ window.dash_clientside.watch = {
     // rendered (when the panel is first opened, `_open` loads the run then on screen).
     defer: function (spec, body, loaded) {
         const nu = window.dash_clientside.no_update;
-        if (!spec || !body || JSON.stringify(spec) === JSON.stringify(loaded)) { return nu; }
+        const same = loaded && spec && spec.search === loaded.search &&
+            JSON.stringify(spec.seeds) === JSON.stringify(loaded.seeds);
+        // the same runs again (a spec that differs only in its timing or click fields) would
+        // reload the panel and put the slider back at the end, in the middle of a Play
+        if (!spec || !body || same) { return nu; }
         return spec;
     },
 
