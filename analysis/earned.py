@@ -224,12 +224,13 @@ def _check_contrast(finding: Finding, sweep) -> None:
 
 def _level(factor: str, level, varied: dict, source: str, path: str) -> None:
     levels = varied[factor]
-    if levels and not any(_same(level, v) for v in levels):
+    if levels and not any(same_level(level, v) for v in levels):
         raise ConfigError(f"{level!r} is not a level of {factor}", source=source, path=path,
                           allowed=", ".join(map(str, levels)))  # fmt: skip
 
 
-def _same(a, b) -> bool:
+def same_level(a, b) -> bool:
+    """Two factor levels are the same (strings exactly, numbers to 1e-9 relative)."""
     if isinstance(a, str) or isinstance(b, str):
         return str(a) == str(b)
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)

@@ -107,11 +107,13 @@ def subtitle(fig, text: str, prepend: bool = False, width: int = 100):
     from analysis import theme
 
     panels = any(a.yanchor == "bottom" and (a.y or 0) >= 0.98 for a in fig.layout.annotations)
-    top = 52 + 17 * n + (24 if panels else 0)
+    title_lines = (fig.layout.title.text or "").count("<br>")  # a wrapped title's extra lines
+    top = 52 + 26 * title_lines + 17 * n + (24 if panels else 0)
     before = fig.layout.margin.t if fig.layout.margin.t is not None else 60
     height = (fig.layout.height or theme.HEIGHT) + max(0, top - before)  # the plot keeps its room
     return fig.update_layout(
-        title=dict(y=1, yref="container", yanchor="top", pad_t=12),  # from the top down
+        # from the top down (plotly lifts a multi-line title by its extra lines: pad them)
+        title=dict(y=1, yref="container", yanchor="top", pad_t=12 + 26 * title_lines),
         title_subtitle_text=lines,
         title_subtitle_font_size=SUBTITLE_SIZE,
         margin_t=top,

@@ -39,9 +39,9 @@ def full_institution() -> dict[str, float]:
     return {"seconds": seconds, "steps": cfg["steps"], "voters": cfg["electorate.n_voters"]}
 
 
-def component_shares(steps: int = 200) -> dict[str, float]:
+def component_shares(steps: int = 200, scenario: str = SCENARIO) -> dict[str, float]:
     """Seconds spent in each component's step() over one run (one timing pass)."""
-    model = InstitutionModel(load(SCENARIO))
+    model = InstitutionModel(load(scenario))
     spent: dict[str, float] = defaultdict(float)
     for comp in model.components:
         comp.step = _timed(comp.step, comp.name, spent)

@@ -63,10 +63,15 @@ class Pollster:
     perception: Perception  # the voters' perception model (the same one opinion uses)
     harm_seen: float = 0.0  # last step's harm H
     drift: np.ndarray | float = 0.0  # last step's implemented policy minus its mandate
+    information: np.ndarray | None = None  # voters' information last step (None: baseline)
 
-    def observe(self, harm_seen: float, drift: np.ndarray | float) -> None:
-        """What voters experienced last step: the harm and the bureaucracy's drift."""
+    def observe(
+        self, harm_seen: float, drift: np.ndarray | float, information: np.ndarray | None = None
+    ) -> None:
+        """What voters experienced last step: the harm, the bureaucracy's drift and (with
+        media) what voters knew."""
         self.harm_seen, self.drift = float(harm_seen), drift
+        self.information = information
 
     def score(
         self, platforms: np.ndarray, visible: np.ndarray, rng: np.random.Generator | None = None
@@ -85,4 +90,5 @@ class Pollster:
             self.harm_seen,
             self.drift,
             rng,
+            self.information,
         )

@@ -22,3 +22,30 @@ class BureauState:
     effort: np.ndarray  # (L, d) leaves' effort split across mandate dimensions
     received: np.ndarray  # (N, d) directive received this step
     output: np.ndarray  # (N, d) directive passed on (leaves: implemented) this step
+
+
+@dataclass
+class AIOffices:
+    """Which offices AI agents staff, and what their model lineages learned (arrays over
+    offices, one row per lineage; sim/mechanisms/ai_office.py)."""
+
+    code: np.ndarray  # (N,) staff: -1 human, else the AI kind's index in scheming.KINDS
+    goal: np.ndarray  # (kinds, d) each lineage's own objective (used by scheming copies)
+    caught: np.ndarray  # (kinds,) attacks of each lineage that oversight caught so far
+    attacks: np.ndarray  # (kinds,) attacks each lineage made so far
+    attack: np.ndarray  # (N,) bool: the office attacked this step (scheming copies)
+    human_rows: np.ndarray  # offices staffed by humans (the rows of the bureaucrat batch)
+    ai_rows: np.ndarray  # offices staffed by AI agents (the rows of the ai_official batch)
+
+    @classmethod
+    def new(cls, code: np.ndarray, goal: np.ndarray) -> AIOffices:
+        kinds = goal.shape[0]
+        return cls(
+            code,
+            goal,
+            np.zeros(kinds, dtype=np.int64),
+            np.zeros(kinds, dtype=np.int64),
+            np.zeros(code.shape[0], dtype=bool),
+            np.flatnonzero(code == -1),
+            np.flatnonzero(code != -1),
+        )

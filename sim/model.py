@@ -53,6 +53,7 @@ class InstitutionModel(mesa.Model):
             implemented=np.zeros(d),
             implemented_seen=np.zeros(d),
             voter_information=float(np.mean(self.electorate.information)),
+            information=self.electorate.information.copy(),  # each voter's q_i (media moves it)
             welfare_optimum=self.welfare_optimum,
             oversight_budget=float(config["oversight.audit_budget"]),
         )

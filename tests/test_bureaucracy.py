@@ -185,7 +185,7 @@ def test_implemented_is_leaf_mean_and_actions_go_to_oversight():
     assert len(batch) == 155 and batch.caught is None
     assert batch.actor.tolist() == list(range(155))  # one actor id per office
     assert np.all(batch.deviation >= 0) and batch.harmful.dtype == bool
-    assert Bureaucracy.roles() == ("bureaucrat", "interest_group")
+    assert Bureaucracy.roles() == ("bureaucrat", "interest_group", "ai_official")
     assert {type(a).__name__ for a in model.agents} == {"Politician"}  # officials are rows
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -10,6 +11,7 @@ import pytest
 
 from sim.components import METRICS
 from sim.params import PARAMS
+from sim.params.sections import section_fields
 from sim.scenario import discover
 
 ISSUE_2 = (
@@ -136,7 +138,9 @@ def test_validate_unknown_anchor_suggests(cli):
 def test_describe_lists_sections_then_one_section_at_80_columns(cli):
     code, out, _ = cli("describe", "baseline_democracy-v1")
     assert code == 0
-    assert "bureaucracy" in out and "31" in out and "enabled components: electoral, opinion" in out
+    bureau = len(section_fields("bureaucracy"))  # the section's declared parameter count
+    assert re.search(rf"^ bureaucracy +{bureau} ", out, re.M), out
+    assert "enabled components: electoral, opinion" in out
     assert "electorate.information" not in out  # parameters only with --section or --all
     code, out, _ = cli("describe", "baseline_democracy-v1", "--section", "electorate")
     assert code == 0 and "information_concentration" in out  # names are never cut

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -50,12 +51,19 @@ def test_an_ablation_that_cuts_nothing_fails(cli, tmp_path):
     # scenario's rule) it changes nothing, so the drift effect survives the "ablation"
     small = {"replications": 4, "steps": 80, "n_voters": 200}
     path = finding(tmp_path, **{"ablation.set": {"elections.approval_cutoff": 0.7}}, check=small)
-    code, out, err = cli("findings", "--check", "--json", "--file", str(path))
+    figs = tmp_path / "figs"
+    code, out, err = cli("findings", "--check", "--json", "--file", str(path), "--figures",
+                         str(figs), "--format", "svg")  # fmt: skip
     (row,) = json.loads(out)
     assert code == 1, err
     assert row["verdict"] == "FAILS"
     assert row["effect"]["lo"] > 0 and row["ablation"]["lo"] > 0, row  # present in both
     assert "survives" in row["why"]
+    # the ablation figure says what it shows, from the same numbers, provenance embedded
+    pairs = row["pairs"]["finding"]
+    assert len(pairs) == row["n"] and abs(np.mean(pairs) - row["effect"]["diff"]) < 1e-12
+    svg = (figs / "no_cut.svg").read_text()
+    assert "so the cut removes" in svg and "master seed" in svg
 
 
 BAD = [
@@ -83,3 +91,40 @@ def test_bad_finding_files_are_refused_in_one_line(cli, tmp_path, changes, field
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert str(path) in lines[0] and field in lines[0] and hint in lines[0], lines[0]
+
+
+def _arms(rng, n: int, shift: float, keys: bool = True):
+    """Control and treatment runs of one sweep: a shared per-seed noise, `shift` apart."""
+    import pandas as pd
+
+    base = rng.normal(0.0, 1.0, n)
+    frames = []
+    for d in (0.0, shift):
+        f = pd.DataFrame({"m": base + d + rng.normal(0.0, 0.1, n)})
+        if keys:
+            f["seed"], f["replication"] = np.arange(n) + 100, np.arange(n)
+        frames.append(f)
+    return {"arms": tuple(frames), "metric": "m"}
+
+
+def test_the_cut_must_remove_something_not_only_widen_the_ablation():
+    """The verdict's third test: an ablation whose CI contains 0 only because it is wide
+    fails; the difference of differences is paired on the seeds both sweeps share, and
+    falls back to Welch on four independent arms."""
+    from analysis.earned_run import interaction, verdict
+
+    rng = np.random.default_rng(7)
+    effect, ablation = _arms(rng, 12, 1.0), _arms(rng, 12, 0.0)
+    cut = interaction(effect, ablation)
+    (ea, eb), (aa, ab) = effect["arms"], ablation["arms"]
+    dd = (eb.m - ea.m) - (ab.m - aa.m)  # the same seeds, row for row
+    assert cut["paired"] and cut["n"] == 12 and abs(cut["diff"] - dd.mean()) < 1e-12
+    ok = {"lo": 0.8, "hi": 1.2}
+    assert verdict("increase", ok, {"lo": -0.1, "hi": 0.1}, cut)[0] == "holds"
+    weak = verdict("increase", ok, {"lo": -5.0, "hi": 5.0}, {"lo": -4.0, "hi": 6.0})
+    assert weak == ("FAILS", "the cut did not change the effect (effect - ablation's CI "
+                    "contains 0)")  # fmt: skip
+    unpaired = interaction(_arms(rng, 12, 1.0, keys=False), _arms(rng, 12, 0.0, keys=False))
+    assert not unpaired["paired"] and unpaired["lo"] < unpaired["diff"] < unpaired["hi"]
+    # unpaired, the shared per-seed noise (sd 1) no longer cancels: a far wider interval
+    assert unpaired["hi"] - unpaired["lo"] > 5 * (cut["hi"] - cut["lo"])

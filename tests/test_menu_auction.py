@@ -1,7 +1,9 @@
 """The menu auction (sim/mechanisms/menu_auction.py): anchor E1 passes and fails when the
 government stops listening to a group; a group's ideal pulls the policy its way; a large weight
 on voters' welfare brings the policy to their optimum; the equilibrium schedules are
-non-negative, truthful and charge each group its marginal contribution; seeded replay."""
+non-negative, truthful and charge each group its marginal contribution; seeded replay. Anchor
+E4 (the Tullock contest, sim/validate/lobbying.py) passes, and fails when bidders misjudge the
+prize or the contest drops its reservation price."""
 
 from __future__ import annotations
 
@@ -106,3 +108,26 @@ def test_same_seed_identical_other_seed_differs():
     for field in ("policy", "payments", "net_payoffs"):
         assert np.array_equal(getattr(one, field), getattr(two, field))
     assert not np.array_equal(one.policy, other.policy)
+
+
+def test_anchor_e4_passes():
+    failed = [(c.label, c.expected, c.measured) for c in ANCHORS["E4"].run() if not c.passed]
+    assert not failed, failed
+
+
+def test_anchor_e4_fails_when_bidders_overbid_or_the_contest_ignores_the_reservation_price(
+    monkeypatch,
+):
+    """Bidders that best-respond to a prize 10% larger than V miss x* = (n-1) V / n^2; a
+    contest that drops the reservation price k captures more officials than the anchor's
+    win probability."""
+    from sim.mechanisms import contest
+
+    real_best, real_win = contest.best_response, contest.win_probabilities
+    monkeypatch.setattr(contest, "best_response", lambda o, v, k: real_best(o, 1.1 * v, k))
+    failed = {c.label for c in ANCHORS["E4"].run() if not c.passed}
+    assert {"n=2, V=1: lowest bid", "n=10, V=4: highest bid"} <= failed
+    monkeypatch.setattr(contest, "best_response", real_best)
+    monkeypatch.setattr(contest, "win_probabilities", lambda b, k: real_win(b, 0.5 * k))
+    failed = {c.label for c in ANCHORS["E4"].run() if not c.passed}
+    assert "capture share, 1 group(s), k=0.03" in failed

@@ -156,3 +156,16 @@ def legend_below(fig: go.Figure, names: Sequence[str], right: int = 6) -> go.Fig
             traceorder="normal",
         ),
     )  # fmt: skip
+
+
+def zero_span(values) -> list[float] | None:
+    """An x range holding every finite value and 0, with 6% room on each side (autorange puts
+    a whisker's end on the panel's edge, where it reads as cut off); None when nothing is
+    finite."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return None
+    lo, hi = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
+    pad = 0.06 * (hi - lo) if hi > lo else 1.0
+    return [lo - pad, hi + pad]

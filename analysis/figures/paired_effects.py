@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -18,7 +17,7 @@ from analysis import findings, theme
 from analysis.data import Frames, frames
 from analysis.figures import Needs, Unavailable
 from analysis.figures import _design as design
-from analysis.figures._common import cell, facets, factor_and_metrics, group_name
+from analysis.figures._common import cell, facets, factor_and_metrics, group_name, zero_span
 from analysis.stats import paired_differences
 
 NAME = "paired_effects"
@@ -131,15 +130,9 @@ def draw(df: pd.DataFrame, title: str = TITLE) -> go.Figure:
 
 
 def _span(part: pd.DataFrame) -> list[float] | None:
-    """The x range of one panel: every whisker and 0, with 6% room on each side (autorange
-    puts a whisker's end on the panel's edge, where it reads as cut off)."""
-    values = pd.concat([part[c] for c in ("lo", "hi", "unpaired_lo", "unpaired_hi", "diff")])
-    values = values[np.isfinite(values)]
-    if values.empty:
-        return None
-    lo, hi = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
-    pad = 0.06 * (hi - lo) if hi > lo else 1.0
-    return [lo - pad, hi + pad]
+    """The x range of one panel: every whisker and 0."""
+    cols = ("lo", "hi", "unpaired_lo", "unpaired_hi", "diff")
+    return zero_span(pd.concat([part[c] for c in cols]))
 
 
 def _height(rows: pd.Series, panels: int) -> int:

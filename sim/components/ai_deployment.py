@@ -4,7 +4,8 @@ against a known-safe policy and the lab's control protocol (Greenblatt et al. 20
 Each step (order 30, before oversight):
   1. resolve last step's actions, whose `caught` oversight has filled: a harmful action caught
      by the lab's audit or by oversight is an incident (autonomy falls; `on_detection`); held
-     actions (not taken before review) that were neither blocked nor deferred take effect now,
+     actions (not taken before review) that were neither blocked nor deferred take effect now
+     (and so do those caught by a review that ended after their `act_delay`),
      adding `ai_agents.harm` per harmful one to world.harm; schemers learn how often their own
      lineage's held attacks are stopped; clean steps raise autonomy (sim/mechanisms/autonomy.py);
   2. each active agent takes `tasks_per_step` actions: a share (its autonomy) takes effect
@@ -59,10 +60,13 @@ class Pending:
         return ~self.autonomous & reviewed
 
     def verdict(self) -> tuple[np.ndarray, np.ndarray]:
-        """(caught by anyone, took effect)."""
-        oc = self.batch.caught
+        """(caught by anyone, took effect): a held action takes effect unless caught in time
+        (oversight's `in_time`: its review ended within act_delay; a late catch still counts
+        as caught, for the sanction, but its harm happened)."""
+        oc, on_time = self.batch.caught, self.batch.in_time
         caught = self.lab_caught | (np.zeros_like(self.harmful) if oc is None else oc)
-        return caught, ~self.replaced & (self.autonomous | ~caught)
+        late = np.zeros_like(self.harmful) if on_time is None else ~on_time
+        return caught, ~self.replaced & (self.autonomous | ~caught | late)
 
 
 class AIDeployment(Component):
@@ -220,6 +224,7 @@ class AIDeployment(Component):
             lineage=kind.copy(),
             role="ai_agent",
             coordinated=attack & out,  # a deliberate attack, recognizable by its siblings
+            act_delay=np.where(first, 0.0, c.act_delay),
         )
         self.world.actions.append(batch)
         self.pending = Pending(

@@ -74,6 +74,13 @@ class ActionBatch:
     # (A,) bool, filled by oversight with `caught`: examined by at least one layer (what
     # waiting for a review costs the producer is measured on this).
     reviewed: np.ndarray | None = None
+    # (A,) float: steps after submission until each held action takes effect (0: took effect
+    # already); None: never before its review ends (issue 12: review latency).
+    act_delay: np.ndarray | None = None
+    # (A,) bool, filled by oversight with `caught`: every review organization that examined the
+    # action ended within its act_delay (a late catch still sanctions, but the harm happened).
+    # None: every review was in time (no organization reviewed anything).
+    in_time: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.actor.shape[0])
@@ -104,11 +111,38 @@ class WorldState:
     effort_budget: float = 1.0
     welfare_seen: float = 0.0  # mean true voter utility at the end of the last step
     approval_seen: float = 0.0  # mean approval of the incumbent at the end of the last step
+    # Each voter's current information q_i: the baseline drawn at set-up (set by the model),
+    # moved by media when it is on (issue 12, item 5); None: `Electorate.information`.
+    information: np.ndarray | None = None
+    # Interest groups as strategic agents (issue 12, item 2; sim/components/interest_groups.py).
+    # None everywhere: no strategic groups (constant capture rates, no lobbying).
+    # (G,) per official, the probability each group's bid wins it this step (Tullock contest)
+    capture_bids: np.ndarray | None = None
+    # (G,) per oversight layer, the probability each group's bid captures it this step
+    overseer_bids: np.ndarray | None = None
+    # (G,) each group's stake against the audit budget (audit-budget units; 0: not lobbying)
+    lobby_stakes: np.ndarray | None = None
+    # (G,) contributions each group paid the incumbent at its last budget choice (government)
+    lobby_paid: np.ndarray | None = None
+    # (G,) share of the officials each group holds (written by the bureaucracy)
+    officials_held: np.ndarray | None = None
+    # (G,) oversight layers each group holds (written by oversight when groups bid for them)
+    overseers_held: np.ndarray | None = None
+    # Campaign money (issue 12, item 2(d); sim/mechanisms/campaign_money.py). None: no money.
+    group_positions: np.ndarray | None = None  # (G, d) the groups' ideals (the bureaucracy's)
+    platforms: np.ndarray | None = None  # (K, d) the politicians' platforms (electoral)
+    campaign_money: np.ndarray | None = None  # (K,) money groups gave each candidate this step
+    # At the last election with campaign money (written by electoral): share of the cycle's
+    # money the winner had, mean valence it bought the winner, share of votes it moved.
+    money_to_winner: float = float("nan")
+    valence_bought: float = 0.0
+    votes_bought: float = 0.0
 
 
 STEP_RESETS = ("harm", "actions")  # fields the model resets at each step's start
 # set by the model when it is built (a component may overwrite them each step)
 MODEL_SETS = ("voter_information", "welfare_optimum", "oversight_budget", "effort_budget")
+MODEL_SETS += ("information",)  # the baseline q_i until media writes it
 WORLD_FIELDS = frozenset(f.name for f in fields(WorldState))
 
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from sim.agents_bureau import BureauState
+from sim.agents_bureau import AIOffices, BureauState
 from sim.components.base import ActionBatch, Component, Metric
-from sim.mechanisms import capture, delegation, deterrence, multitask, niskanen
+from sim.mechanisms import ai_office, capture, delegation, deterrence, multitask, niskanen
 
 MAX_LEVELS = 5  # drift_level_1 .. drift_level_5 (NaN below the scenario's depth)
 
@@ -51,6 +51,13 @@ METRICS = (
     Metric("efficient_output", "output units", "Sponsor's efficient output Q* = argmax V - cQ."),
     Metric("bureaucracy_harm", "utility", "Welfare this component adds to world.harm this step: "
            "inconsistency across offices plus surplus_weight x sponsor surplus lost."),
+    Metric("drift_ai_offices", "utility", "Drift ledger by staff: welfare lost to the offices "
+           "AI agents staff (Shapley split of drift_by_level between AI and human offices, "
+           "from cuts of this step's policies; 0 without AI offices)."),
+    Metric("drift_human_offices", "utility", "Drift ledger by staff: welfare lost to the "
+           "human-staffed offices; drift_ai_offices + drift_human_offices = drift_by_level."),
+    Metric("ai_office_attacks", "share", "Share of scheming AI offices passing on their "
+           "lineage's goal this step; NaN without scheming AI offices.", may_be_nan=True),
 )  # fmt: skip
 
 
@@ -72,7 +79,9 @@ class Bureaucracy(Component):
     section = "bureaucracy"
     params = ("bureaucracy", "world")
     reads = ("mandate", "welfare_optimum")
-    writes = ("implemented", "harm", "actions", "interest_groups")
+    reads_last = ("capture_bids",)  # interest groups' bids (interest_groups.py); None: none
+    writes = ("implemented", "harm", "actions", "interest_groups", "officials_held")
+    writes += ("group_positions",)  # the groups' ideals, for their campaign giving
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -82,6 +91,7 @@ class Bureaucracy(Component):
         self._init_groups(d)
         self._init_multitask(d)
         self._init_bureau()
+        self.ai = self._init_ai(d)
         self.world.interest_groups = c.interest_groups
         self._implement()
         self.batch: ActionBatch | None = (
@@ -118,6 +128,7 @@ class Bureaucracy(Component):
         """Interest groups: a position each and equal influence (rows of arrays)."""
         c = self.p.bureaucracy
         self.group_pos = capture.random_positions(c.interest_groups, d, c.group_distance, self.rng)
+        self.world.group_positions = self.group_pos.copy()
         self.influence = np.ones(c.interest_groups)
         self.lobby_w = capture.lobby_weights(self.tree.leaves_below, c.lobby_target)
 
@@ -145,21 +156,41 @@ class Bureaucracy(Component):
         s.discretion[:] = deterrence.discretion_step(
             s.discretion, s.belief, c.drift_rate, c.sanction_severity
         )
-        if c.capture_rate > 0 and self.influence.size:
-            h = capture.hazard(c.capture_rate, self.lobby_w, s.belief)
-            s.captured_by[:] = capture.capture_step(s.captured_by, h, self.influence, self.rng)
+        rate, influence = self._capture_offer()
+        if rate > 0 and influence.size:
+            h = capture.hazard(rate, self.lobby_w, s.belief)
+            if self.ai is not None:  # an AI office is not captured (ai_office.py)
+                h[self.ai.ai_rows] = 0.0
+            s.captured_by[:] = capture.capture_step(s.captured_by, h, influence, self.rng)
+        held = np.bincount(s.captured_by[s.captured_by >= 0], minlength=self.influence.size)
+        self.world.officials_held = held / self.tree.size
         s.effort += c.gaming_rate * (self.target_effort - s.effort)
         self._implement()
         self.world.actions.append(self.batch)
+        if self.ai is not None:
+            self.world.actions.append(self.ai_batch)
+
+    def _capture_offer(self) -> tuple[float, np.ndarray]:
+        """The constant capture rate and equal influence; or, when interest groups bid
+        (world.capture_bids, a Tullock contest per official), the total probability that
+        some bid wins an official and each group's chance (sim/mechanisms/contest.py)."""
+        bids = self.world.capture_bids
+        if bids is None:
+            return self.p.bureaucracy.capture_rate, self.influence
+        return float(bids.sum()), bids
 
     def _sanction(self) -> None:
         """Apply last step's catches: learn the detection rate, then reset/remove/fine."""
         b, s = self.batch, self.state
         if b is None:
             return
-        caught = np.zeros(len(b), dtype=bool) if b.caught is None else np.asarray(b.caught, bool)
+        rows, harmful = self._human_rows(), np.zeros(self.tree.size, dtype=bool)
+        caught = np.zeros(self.tree.size, dtype=bool)
+        harmful[rows] = b.harmful
+        caught[rows] = False if b.caught is None else np.asarray(b.caught, bool)
+        caught |= self._sanction_ai()
         c = self.p.bureaucracy
-        s.belief[:] = deterrence.update_belief(s.belief, b.harmful, caught, c.learning_rate)
+        s.belief[:] = deterrence.update_belief(s.belief, harmful, caught, c.learning_rate)
         if c.sanction == "reset":
             s.discretion[caught] = c.initial_discretion
         elif c.sanction == "remove":
@@ -168,8 +199,11 @@ class Bureaucracy(Component):
 
     def _replace(self, node: int) -> None:
         """Remove the official at `node` and appoint a fresh one, with a new actor id (ends
-        any capture)."""
+        any capture); an AI office gets a fresh copy of its model (only a new id)."""
         s, d, c = self.state, self.state.ideal.shape[1], self.p.bureaucracy
+        if self.ai is not None and self.ai.code[node] != ai_office.HUMAN:
+            s.ids[node] = s.ids.max() + 1
+            return
         s.ideal[node] = self._draw_ideals(1, d)[0]
         s.discretion[node] = c.initial_discretion
         s.belief[node] = c.prior_detection
@@ -185,30 +219,98 @@ class Bureaucracy(Component):
         y = capture.effective_ideal(s.ideal, s.captured_by, self.group_pos)
         sd = self.p.bureaucracy.implementation_noise / np.sqrt(d * s.effort)
         err = sd * self.rng.standard_normal(sd.shape)
-        s.received[:], s.output[:] = delegation.propagate(
-            self.tree, world.mandate, y, s.discretion, err
-        )
+        if self.ai is None:
+            s.received[:], s.output[:] = delegation.propagate(
+                self.tree, world.mandate, y, s.discretion, err
+            )
+        else:
+            self._propagate_ai(y, err)
         leaves = s.output[self.tree.leaves]
         self.mandate = world.mandate.copy()
         world.implemented = leaves.mean(axis=0)
         self.harm = delegation.dispersion(leaves) + self.bureau_harm()
         world.harm += self.harm
         self.batch = self._actions(y)
+        if self.ai is not None:
+            self.ai_batch = self._ai_actions()
 
     def _actions(self, y: np.ndarray) -> ActionBatch:
-        """This step's actions, one row per node; captured officials are `shielded` (a group
-        never reports its own official)."""
-        s, c = self.state, self.p.bureaucracy
-        intended = s.discretion * np.linalg.norm(y - s.received, axis=1)
-        captured = s.captured_by != capture.FREE
+        """This step's actions, one row per human-staffed node; captured officials are
+        `shielded` (a group never reports its own official)."""
+        s, c, r = self.state, self.p.bureaucracy, self._human_rows()
+        intended = s.discretion[r] * np.linalg.norm(y[r] - s.received[r], axis=1)
+        captured = s.captured_by[r] != capture.FREE
         return ActionBatch(
             producer=self.name,
-            actor=s.ids.copy(),
-            deviation=np.linalg.norm(s.output - s.received, axis=1),
+            actor=s.ids[r],
+            deviation=np.linalg.norm(s.output[r] - s.received[r], axis=1),
             harmful=(intended > c.tolerance) | captured,
-            capability=np.full(self.tree.size, c.capability),
+            capability=np.full(r.shape[0], c.capability),
             shielded=captured,
             role="bureaucrat",
+        )
+
+    # --- AI offices (sim/mechanisms/ai_office.py; off when bureaucracy.ai_share is 0) ---
+    def _init_ai(self, d: int) -> AIOffices | None:
+        """Staff offices with AI agents, drawing from a stream of their own, so a run with AI
+        offices meets the same human officials as one without (common random numbers)."""
+        c = self.p.bureaucracy
+        if c.ai_share <= 0:
+            return None
+        self.ai_rng = self.model.stream(self.name + ".ai_offices")
+        kinds = (c.ai_alignment,) if isinstance(c.ai_alignment, str) else tuple(c.ai_alignment)
+        code = ai_office.staff(self.tree.size, c.ai_share, c.ai_placement, kinds, self.ai_rng)
+        goal = capture.random_positions(3, d, c.ai_goal_distance, self.ai_rng)
+        self.ai_batch: ActionBatch | None = None
+        return AIOffices.new(code, goal)
+
+    def _human_rows(self) -> np.ndarray:
+        return np.arange(self.tree.size) if self.ai is None else self.ai.human_rows
+
+    def _sanction_ai(self) -> np.ndarray:
+        """(N,) bool: AI offices caught last step; their lineages learn from their attacks."""
+        caught = np.zeros(self.tree.size, dtype=bool)
+        if self.ai is None or self.ai_batch is None:
+            return caught
+        a, b = self.ai, self.ai_batch
+        caught[a.ai_rows] = False if b.caught is None else np.asarray(b.caught, bool)
+        exposed = a.attack.copy()
+        exposed[a.ai_rows] &= b.harmful
+        a.caught, a.attacks = ai_office.learn(a.caught, a.attacks, a.code, exposed, caught)
+        return caught
+
+    def _propagate_ai(self, y: np.ndarray, err: np.ndarray) -> None:
+        """The chain with AI offices acting by their kind (ai_office.conduct)."""
+        s, a, c, r = self.state, self.ai, self.p.bureaucracy, self.ai.ai_rows
+        a.attack = ai_office.attacking(
+            a.code, a.caught, a.attacks, c.prior_detection, c.ai_risk_tolerance
+        )
+        ai_y, ai_delta, ai_err, self._ai_intended = ai_office.conduct(
+            a.code, a.attack, a.goal, c.ai_noise, c.ai_deviation, self.ai_rng
+        )
+        error = np.zeros_like(y)
+        error[self.tree.leaves] = err
+        y, delta = y.copy(), s.discretion.copy()
+        y[r], delta[r], error[r] = ai_y, ai_delta, ai_err
+        self._ai_policy = (y, delta, error)
+        s.received[:], s.output[:] = ai_office.propagate(
+            self.tree, self.world.mandate, y, delta, error
+        )
+
+    def _ai_actions(self) -> ActionBatch:
+        """The AI offices' actions, role `ai_official`, each AI kind its own model lineage."""
+        s, a, r = self.state, self.ai, self.ai.ai_rows
+        y, delta, _ = self._ai_policy
+        intended = delta[r, None] * (y[r] - s.received[r]) + self._ai_intended
+        return ActionBatch(
+            producer=self.name,
+            actor=s.ids[r],
+            deviation=np.linalg.norm(s.output[r] - s.received[r], axis=1),
+            harmful=np.linalg.norm(intended, axis=1) > self.p.bureaucracy.tolerance,
+            capability=np.full(r.shape[0], self.p.bureaucracy.ai_capability),
+            lineage=a.code[r].copy(),
+            role="ai_official",
+            coordinated=a.attack[r].copy(),
         )
 
     def budget_round(self) -> None:
@@ -255,7 +357,19 @@ class Bureaucracy(Component):
             "bureau_output": float(self.contract.output),
             "efficient_output": float(self.efficient.output),
             "bureaucracy_harm": float(self.harm),
+            **self._staff_ledger(float(losses.sum())),
         }
+
+    def _staff_ledger(self, total: float) -> dict[str, float]:
+        if self.ai is None:
+            return {"drift_ai_offices": 0.0, "drift_human_offices": total,
+                    "ai_office_attacks": float("nan")}  # fmt: skip
+        a, ai = self.ai, self.ai.code != ai_office.HUMAN
+        loss_ai, loss_h = ai_office.staff_ledger(
+            self.tree, self.mandate, *self._ai_policy, ai, self.world.welfare_optimum
+        )
+        return {"drift_ai_offices": loss_ai, "drift_human_offices": loss_h,
+                "ai_office_attacks": ai_office.attack_share(a.code, a.attack)}  # fmt: skip
 
     def _capture_pull(self, impl: np.ndarray) -> float:
         if not self.influence.size:

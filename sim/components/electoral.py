@@ -1,7 +1,9 @@
 """Campaigns and elections: politicians adapt (Laver rules or best-of-n approval search), the
 incumbent governs, and elections every `elections.interval` steps (a Mesa recurring event)
 choose the incumbent whose platform becomes the mandate (Downs 1957; Laver & Sergenti 2011;
-Barro 1973; Ferejohn 1986)."""
+Barro 1973; Ferejohn 1986). Campaign money interest groups give a candidate
+(`world.campaign_money`) adds up over the cycle and buys it valence with uninformed voters at
+a plurality election (sim/mechanisms/campaign_money.py; Baron 1994)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from mesa.time import Priority, Schedule
 from sim.agents import Politician, Pollster
 from sim.components.base import Component, Metric
 from sim.electorate import Perception
-from sim.mechanisms import voting
+from sim.mechanisms import campaign_money, voting
 from sim.strategies import CampaignContext
 
 
@@ -24,8 +26,9 @@ class Electoral(Component):
     order = 10
     params = ("politicians", "elections", "electorate", "world")
     reads = ("welfare_optimum",)
-    reads_last = ("harm_seen", "implemented_seen")
-    writes = ("mandate", "implemented", "visible_effort")
+    reads_last = ("harm_seen", "implemented_seen", "information", "campaign_money")
+    writes = ("mandate", "implemented", "visible_effort", "platforms")
+    writes += ("money_to_winner", "valence_bought", "votes_bought")  # campaign money
     metrics = (
         Metric(
             "mandate_distance",
@@ -94,6 +97,8 @@ class Electoral(Component):
         model.electorate.new_government()
         self.incumbent: int | None = None
         self.turnover = 0
+        self.chest = np.zeros(n)  # campaign money each candidate collected this cycle
+        self.world.platforms = self.platforms()
         self.vote_share = float("nan")
         self.hold_election()
         self.turnover = 0
@@ -127,7 +132,8 @@ class Electoral(Component):
         last step's harm and drift (what voters experienced), passed to the pollster here."""
         world = self.world
         self.turnover = 0  # set by an election after this step
-        self.pollster.observe(world.harm_seen, world.implemented_seen - self.mandate_in_force)
+        drift = world.implemented_seen - self.mandate_in_force
+        self.pollster.observe(world.harm_seen, drift, world.information)  # information: media
         measure = self.steps_taken % self.p.politicians.kl_every == 0
         self.steps_taken += 1
         for i in self.rng.permutation(len(self.politicians)):
@@ -141,6 +147,9 @@ class Electoral(Component):
             world.mandate = inc.platform.copy()
         world.visible_effort = inc.visible_effort
         world.implemented = world.mandate.copy()  # a bureaucracy may override
+        world.platforms = self.platforms()
+        if world.campaign_money is not None:  # interest groups' campaign contributions
+            self.chest += world.campaign_money
         self.mandate_in_force = world.mandate.copy()
 
     def hold_election(self) -> None:
@@ -159,6 +168,9 @@ class Electoral(Component):
             winner, shares = voting.plurality(
                 ideals, platforms, self.incumbent, valence, rules.valence_weight
             )
+            if self.chest.any() and rules.money_weight > 0:
+                winner, shares = self._bought(shares, valence)
+        self.chest[:] = 0.0  # a new cycle's campaign starts
         self.turnover = int(self.incumbent is not None and winner != self.incumbent)
         if self.turnover:  # a new government starts without a record
             model.electorate.new_government()
@@ -167,6 +179,20 @@ class Electoral(Component):
         world.mandate = self.politicians[winner].platform.copy()
         world.implemented = world.mandate.copy()
         world.visible_effort = self.politicians[winner].visible_effort
+
+    def _bought(self, plain_shares: np.ndarray, valence) -> tuple[int, np.ndarray]:
+        """The plurality election again with the valence the cycle's campaign money bought
+        with uninformed voters (sim/mechanisms/campaign_money.py); records what it bought."""
+        rules, world, voters = self.p.elections, self.world, self.model.electorate
+        info = voters.information if world.information is None else world.information
+        extra = campaign_money.valence(info, self.chest, rules.money_weight, rules.money_scale)
+        winner, shares = voting.plurality(
+            voters.ideals, self.platforms(), self.incumbent, valence, rules.valence_weight, extra
+        )
+        world.money_to_winner = float(self.chest[winner] / self.chest.sum())
+        world.valence_bought = float(extra[winner].mean())
+        world.votes_bought = float(0.5 * np.abs(shares - plain_shares).sum())
+        return winner, shares
 
     def snapshot(self) -> dict:
         """The electoral state for per-agent views: the incumbent (politician index), its

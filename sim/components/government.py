@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.components.base import Component, Metric
 from sim.levers import LEVER_POLICIES, Period
+from sim.mechanisms import budget_lobby
 
 
 class Government(Component):
@@ -32,9 +33,9 @@ class Government(Component):
     references = ("Holmstrom & Milgrom 1991", "Besley 2006", "Sutton & Barto 2018, ch. 2")
     order = 15  # after the election and the incumbent's effort, before oversight runs
     section = "government"
-    params = ("government", "oversight")
-    reads_last = ("welfare_seen", "approval_seen")
-    writes = ("oversight_budget", "effort_budget")
+    params = ("government", "oversight", "interest_groups")
+    reads_last = ("welfare_seen", "approval_seen", "lobby_stakes")
+    writes = ("oversight_budget", "effort_budget", "lobby_paid")
     metrics = (
         Metric("oversight_budget", "share", "Audit budget the government has in force (share "
                "of each step's actions the final audit can examine)."),
@@ -60,6 +61,19 @@ class Government(Component):
         self.world.oversight_budget = budget
         self.world.effort_budget = max(0.0, 1.0 - self.p.government.oversight_price * budget)
 
+    def _lobbied(self, intended: int) -> int:
+        """When interest groups lobby (world.lobby_stakes), the setting maximizing
+        a W + sum C_i over the groups' truthful schedules (sim/mechanisms/budget_lobby.py);
+        the contributions paid go to world.lobby_paid."""
+        stakes = self.world.lobby_stakes
+        if stakes is None:
+            return intended
+        weight = self.p.interest_groups.welfare_weight
+        arm, self.world.lobby_paid = budget_lobby.lobbied_setting(
+            self.budgets, intended, stakes, weight
+        )
+        return arm
+
     def step(self) -> None:
         """Record last step's approval and welfare under the setting in force; at the end
         of a period, score it and set the next one."""
@@ -69,7 +83,7 @@ class Government(Component):
         if self.steps >= self.p.government.period:
             n = self.steps
             self.policy.learn(self.arm, Period(self.approval / n, self.welfare / n))
-            self.arm = self.policy.choose(self.rng)
+            self.arm = self._lobbied(self.policy.choose(self.rng))
             self.approval, self.welfare, self.steps = 0.0, 0.0, 0
         self.apply()
 

@@ -26,7 +26,7 @@ class Opinion(Component):
     references = ("Downs 1957 (rational ignorance)", "Gao, Schulman & Hilton 2022")
     order = 90
     params = ("electorate",)
-    reads = ("implemented", "visible_effort", "harm", "effort_budget")
+    reads = ("implemented", "visible_effort", "harm", "effort_budget", "information")
     writes = ("harm_seen", "implemented_seen", "welfare_seen", "approval_seen")
     metrics = (
         Metric("welfare", "utility", "Mean true voter utility u_i."),
@@ -53,11 +53,12 @@ class Opinion(Component):
         v, harm = world.visible_effort, world.harm
         work = world.effort_budget  # the share of the incumbent's effort oversight left
         implemented = world.implemented
+        info = voters.information if world.information is None else world.information  # media
         self.utility = voters.utility(implemented) + (work * model.effort.welfare(v) - harm)
         visible = work * model.effort.signal(v)
         noise = self.perception.noise(voters.n, self.rng)
         voters.perceived[:], voters.approval[:] = self.perception.update(
-            self.utility, voters.information, visible, voters.perceived, voters.aspiration,
+            self.utility, info, visible, voters.perceived, voters.aspiration,
             noise, first,
         )  # fmt: skip
         voters.informed_perceived[:], voters.informed_approval[:] = self.perception.update(

@@ -11,7 +11,10 @@ Each step (order 40, after the producers appended their ActionBatches to world.a
      probability `oversight.audit_recall`;
   4. each batch's `caught` (confirmed harmful) and `flagged_by` (0-based first flagging layer,
      -1 none) are filled; producers apply sanctions at their next step;
-  5. taxpayers pay for it: `oversight.cost_weight` x this step's oversight_cost is added to
+  5. layers inside review organizations (sim/oversight/organization.py) queue what they examine;
+     each batch's `in_time` says whether every such review ended within the action's
+     `act_delay` (None when no layer has an organization);
+  6. taxpayers pay for it: `oversight.cost_weight` x this step's oversight_cost is added to
      world.harm (every voter's utility falls by it; metric `oversight_charge`).
 Detection events (step, producer, actor, first layer, delay) accumulate in `events`;
 `detection_table(oversight)` returns them as a DataFrame and `offender_table(oversight)` every
@@ -26,6 +29,7 @@ import numpy as np
 from sim.components.base import Component, Metric
 from sim.errors import ConfigError
 from sim.oversight import LAYERS, MAX_LAYERS, WATCHABLE, Docket, check_roles
+from sim.oversight.organization import ORGANIZATION_METRICS, organization_report
 from sim.params.sections import roles_in
 
 METRICS = (
@@ -48,6 +52,7 @@ METRICS = (
         for k in range(1, MAX_LAYERS + 1)
     ),
     Metric("overseers_captured", "share", "Share of the layers currently captured."),
+    *(Metric(*m, may_be_nan=True) for m in ORGANIZATION_METRICS),
 )  # fmt: skip
 
 
@@ -67,8 +72,8 @@ class Oversight(Component):
     section = "oversight"
     params = ("oversight",)
     reads = ("actions", "oversight_budget")
-    reads_last = ("voter_information", "interest_groups")
-    writes = ("harm",)
+    reads_last = ("voter_information", "interest_groups", "overseer_bids")
+    writes = ("harm", "overseers_held")
     metrics = METRICS
 
     def __init__(self, model) -> None:
@@ -87,15 +92,20 @@ class Oversight(Component):
         self.catches = np.zeros(len(self.layers))
         self.cost = 0.0
         self.charge = 0.0
+        self.orgs = [lay.org for lay in self.layers if lay.org is not None]
 
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
         batches = [b for b in self.world.actions if len(b)]
         docket = self._docket(batches)
         rng, t = self.rng, self.model.steps
+        bids = self.world.overseer_bids  # interest groups' bids (interest_groups.py)
         for layer in self.layers:
-            layer.tick(rng, t)
+            layer.tick(rng, t, bids)
             layer.apply(docket, rng)
+        if bids is not None:
+            held = [lay.captured_by for lay in self.layers if lay.captured_by >= 0]
+            self.world.overseers_held = np.bincount(held, minlength=bids.size)
         caught, audited = self._audit(docket)
         self._record(docket, caught, batches)
         self.totals["flagged"] += int(docket.flagged.sum())
@@ -103,12 +113,14 @@ class Oversight(Component):
         self.cost = sum(lay.step_cost for lay in self.layers) + audited * self.audit_cost
         self.charge = self.p.oversight.cost_weight * self.cost
         self.world.harm += self.charge  # taxpayers pay for oversight
+        in_time = docket.sojourn <= docket.act_delay  # review latency (organization.py)
         start = 0
         for b in batches:
             rows = slice(start, start + len(b))
             b.caught = caught[rows]
             b.flagged_by = np.where(docket.flagged, docket.first, -1)[rows]
             b.reviewed = docket.examined[rows].copy()
+            b.in_time = None if not self.orgs else in_time[rows]
             start += len(b)
 
     @property
@@ -132,6 +144,7 @@ class Oversight(Component):
             cat([self._shielded(b) for b in batches], bool),
             cat([_lineage(b) for b in batches], np.int64),
             cat([_flags(b.coordinated, len(b)) for b in batches], bool),
+            act_delay=cat([_act_delay(b) for b in batches], float),
         )
 
     @staticmethod
@@ -170,7 +183,7 @@ class Oversight(Component):
             self.spells.setdefault((names[key[0]], key[1]), t)
         for i in np.flatnonzero(caught).tolist():
             key = (names[int(code[i])], int(actor[i]))
-            delay = t - self.spells.pop(key)
+            delay = t - self.spells.pop(key, t)  # a second catch of one actor this step: 0
             tot["delay"] += delay
             self.events.append(
                 {"step": t, "producer": key[0], "actor": key[1],
@@ -187,6 +200,7 @@ class Oversight(Component):
             "oversight_charge": float(self.charge),
             "time_to_detection": _ratio(tot["delay"], tot["caught"]),
             "overseers_captured": float(np.mean([lay.captured for lay in self.layers])),
+            **organization_report(self.orgs),
         }
         for k in range(1, MAX_LAYERS + 1):
             n = self.catches[k - 1] if k <= len(self.layers) else float("nan")
@@ -220,6 +234,13 @@ def _lineage(batch) -> np.ndarray:
     if batch.lineage is None:
         return np.full(len(batch), -1, dtype=np.int64)
     return np.asarray(batch.lineage, dtype=np.int64)
+
+
+def _act_delay(batch) -> np.ndarray:
+    """Steps until each action takes effect without a verdict (None: never)."""
+    if batch.act_delay is None:
+        return np.full(len(batch), np.inf)
+    return np.asarray(batch.act_delay, dtype=float)
 
 
 def _flags(mask, n: int) -> np.ndarray:

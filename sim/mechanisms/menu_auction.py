@@ -122,15 +122,20 @@ def government_objective(lobby: Lobby, schedules: Schedules, skip: int | None = 
     return lambda p: lobby.weight * lobby.welfare(p) + schedules.pay(p)[:, keep].sum(axis=1)
 
 
-def government_choice(lobby: Lobby, schedules: Schedules, tol: float = 1e-6) -> Choice:
+def government_choice(
+    lobby: Lobby, schedules: Schedules, tol: float = 1e-6, coarse: int = COARSE
+) -> Choice:
     """The policy the government picks over the offered schedules."""
-    return maximize(government_objective(lobby, schedules), *lobby.box(), tol)
+    return maximize(government_objective(lobby, schedules), *lobby.box(), tol, coarse)
 
 
-def maximize(objective: Objective, lo: np.ndarray, hi: np.ndarray, tol: float = 1e-6) -> Choice:
-    """Global argmax on the box [lo, hi]: a coarse grid, then its best PEAKS local maxima each
-    refined on zooming grids until the spacing is <= tol; the best refined point wins."""
-    n = max(3, int(COARSE ** (1.0 / lo.size)))
+def maximize(
+    objective: Objective, lo: np.ndarray, hi: np.ndarray, tol: float = 1e-6, coarse: int = COARSE
+) -> Choice:
+    """Global argmax on the box [lo, hi]: a coarse grid of about `coarse` points, then its best
+    PEAKS local maxima each refined on zooming grids until the spacing is <= tol; the best
+    refined point wins."""
+    n = max(3, int(coarse ** (1.0 / lo.size)))
     points = _grid([np.linspace(a, b, n) for a, b in zip(lo, hi, strict=True)])
     values = objective(points).reshape((n,) * lo.size)
     spacing = np.maximum((hi - lo) / (n - 1), tol)
@@ -138,34 +143,38 @@ def maximize(objective: Objective, lo: np.ndarray, hi: np.ndarray, tol: float = 
     return max(refined, key=lambda c: c.value)
 
 
-def best_response(lobby: Lobby, constants: np.ndarray, i: int, tol: float, margin: float) -> float:
+def best_response(
+    lobby: Lobby, constants: np.ndarray, i: int, tol: float, margin: float, coarse: int = COARSE
+) -> float:
     """Group i's least constant b_i at which the government still strictly prefers the policy
     its schedule buys to its best policy without group i."""
     others = Schedules(lobby, constants)
     lo, hi = lobby.box()
-    outside = maximize(government_objective(lobby, others, skip=i), lo, hi, tol)
+    outside = maximize(government_objective(lobby, others, skip=i), lo, hi, tol, coarse)
     full = np.where(np.arange(constants.size) == i, np.sum((hi - lo) ** 2) + 1.0, constants)
-    bought = maximize(government_objective(lobby, Schedules(lobby, full)), lo, hi, tol)
+    bought = maximize(government_objective(lobby, Schedules(lobby, full)), lo, hi, tol, coarse)
     return float(full[i] - (bought.value - outside.value) + margin)
 
 
-def equilibrium(lobby: Lobby, tol=1e-6, margin=1e-8, max_sweeps=50) -> Outcome:
+def equilibrium(lobby: Lobby, tol=1e-6, margin=1e-8, max_sweeps=50, coarse=COARSE) -> Outcome:
     """Iterated best response from generous schedules until a sweep moves no b_i by more than
     margin / (2 k): then the later moves of the others cost the government at most half the
-    margin, so it still strictly prefers the joint policy. Then the government chooses."""
+    margin, so it still strictly prefers the joint policy. Then the government chooses.
+    `coarse`: points of the optimizer's first grid (fewer suffice in one dimension)."""
     b = np.full(lobby.ideals.shape[0], np.sum(np.subtract(*lobby.box()) ** 2) + 1.0)
     for sweep in range(1, max_sweeps + 1):
         before = b.copy()
         for i in range(b.size):
-            b[i] = best_response(lobby, b, i, tol, margin)
+            b[i] = best_response(lobby, b, i, tol, margin, coarse)
         if np.max(np.abs(b - before)) <= margin / (2 * b.size):
-            return settle(lobby, Schedules(lobby, b), tol, sweep, True)
-    return settle(lobby, Schedules(lobby, b), tol, max_sweeps, False)
+            return settle(lobby, Schedules(lobby, b), tol, sweep, True, coarse)
+    return settle(lobby, Schedules(lobby, b), tol, max_sweeps, False, coarse)
 
 
-def settle(lobby: Lobby, schedules: Schedules, tol: float, sweeps: int, converged: bool):
+def settle(lobby: Lobby, schedules: Schedules, tol: float, sweeps: int, converged: bool,
+           coarse: int = COARSE):  # fmt: skip
     """The government's choice over the schedules, with payments and net payoffs."""
-    choice = government_choice(lobby, schedules, tol)
+    choice = government_choice(lobby, schedules, tol, coarse)
     p = choice.policy[None, :]
     paid = schedules.pay(p)[0]
     net = lobby.group_welfare(p)[0] - paid

@@ -35,9 +35,12 @@ def poll_approval(
     harm: float,
     drift: np.ndarray | float,
     rng: np.random.Generator,
+    information: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mean predicted approval of each of n proposals, shape (n,), over the sampled voters.
-    `harm` and `drift` are last step's harm and drift (what voters experienced)."""
+    `harm` and `drift` are last step's harm and drift (what voters experienced);
+    `information` each voter's current q_i (None: the electorate's fixed baseline)."""
+    q = electorate.information if information is None else information
     x = electorate.ideals[sample]  # (m, d)
     d = x.shape[1]
     enacted = platforms + drift  # (n, d): as last step's bureaucracy would implement them
@@ -46,7 +49,7 @@ def poll_approval(
     utility = -sq / d + (effort.welfare(visible) - harm)[:, None]  # (n, m)
     _, approval = perception.update(
         utility,
-        electorate.information[sample][None, :],
+        q[sample][None, :],
         effort.signal(visible)[:, None],
         electorate.perceived[sample][None, :],
         electorate.aspiration[sample][None, :],

@@ -34,12 +34,17 @@ def nearest(
     platforms: np.ndarray,
     bonus: np.ndarray | None = None,
     bonus_for: int | None = None,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each voter's preferred candidate: argmax_k of -||x - p_k||^2 / d (+ bonus for one k).
-    Ties go to the lower index. Loops over candidates (few), vectorized over voters."""
+    """Each voter's preferred candidate: argmax_k of -||x - p_k||^2 / d (+ bonus for one k,
+    + an optional (K, N) `extra` term for every candidate, e.g. valence bought with campaign
+    money: sim/mechanisms/campaign_money.py). Ties go to the lower index. Loops over
+    candidates (few), vectorized over voters."""
     u = scores(ideals, platforms)
     if bonus is not None and bonus_for is not None:
         u[bonus_for] += bonus
+    if extra is not None:
+        u += extra
     best = np.zeros(ideals.shape[0], dtype=np.intp)
     best_u = u[0].copy()
     for k in range(1, u.shape[0]):
@@ -67,10 +72,12 @@ def plurality(
     incumbent: int | None,
     valence: np.ndarray | None,
     valence_weight: float,
+    extra: np.ndarray | None = None,
 ) -> tuple[int, np.ndarray]:
-    """Winner and vote shares of a spatial plurality election with incumbent valence."""
+    """Winner and vote shares of a spatial plurality election with incumbent valence (and an
+    optional (K, N) extra term in every candidate's score: see `nearest`)."""
     bonus = None if valence is None or incumbent is None else valence_weight * valence
-    choice = nearest(ideals, platforms, bonus, incumbent)
+    choice = nearest(ideals, platforms, bonus, incumbent, extra)
     shares = np.bincount(choice, minlength=platforms.shape[0]) / ideals.shape[0]
     return int(np.argmax(shares)), shares
 

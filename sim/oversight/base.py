@@ -16,7 +16,15 @@ layers with different score scales and flag counts share the audit budget fairly
 
 Every layer can be captured (the revolving door): each step an uncaptured overseer is captured
 with probability `capture_rate`; a captured layer stops flagging harmful actions (it keeps its
-false alarms, so it still looks busy) until it is rotated out every `rotation` steps.
+false alarms, so it still looks busy) until it is rotated out every `rotation` steps. When
+interest groups bid for overseers (`world.overseer_bids`, sim/components/interest_groups.py),
+the bids replace `capture_rate`: a Tullock contest decides whether and by whom it is bought.
+
+Every layer can run inside an organization (the `organization` field and its companions:
+reviewers, review_time, queue_limit, skill, access ...; sim/oversight/organization.py): an
+in-house safety team or an independent body with a finite review queue, time-boxed reviews and
+a specialization. `organization: none` (the default) is today's instantaneous review of
+unlimited capacity, bit for bit.
 
 Layer kinds register themselves by `name`; each declares its fields as `Param`s (type, default,
 range, unit), so `oversight.layers` items are validated like any parameter, with errors that
@@ -32,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim.meta import Described, attribute_chains
+from sim.oversight import organization
 from sim.params.core import Param
 from sim.params.sections import watchable
 
@@ -56,18 +65,26 @@ class Docket:
     first: np.ndarray  # (A,) int: 0-based index of the first layer that flagged it, -1 none
     priority: np.ndarray  # (A,) float: audit priority (see the module docstring)
     examined: np.ndarray  # (A,) bool: examined by at least one layer so far
+    # (A,) float: steps after submission until a held action takes effect (inf: never before
+    # its review; 0: took effect already)
+    act_delay: np.ndarray
+    # (A,) float: steps from submission to the end of the last organization's review of it
+    # (0: only instantaneous reviews; sim/oversight/organization.py)
+    sojourn: np.ndarray
 
     @classmethod
-    def build(cls, *given, lineage=None, coordinated=None) -> Docket:
+    def build(cls, *given, lineage=None, coordinated=None, act_delay=None) -> Docket:
         """From the producers' columns, in field order (role, harmful, deviation, capability,
-        took_effect, shielded); lineage -1 (humans) and coordinated False unless given."""
+        took_effect, shielded); lineage -1 (humans), coordinated False and act_delay inf unless
+        given."""
         n = given[1].shape[0]
         if len(given) == 8:  # lineage and coordinated passed by position
             *given, lineage, coordinated = given
         lineage = np.full(n, -1, np.int64) if lineage is None else np.asarray(lineage, np.int64)
         coordinated = np.zeros(n, bool) if coordinated is None else np.asarray(coordinated, bool)
         fresh = (np.zeros(n, bool), np.full(n, -1, np.int64), np.zeros(n), np.zeros(n, bool))
-        return cls(*given, lineage, coordinated, *fresh)
+        delay = np.full(n, np.inf) if act_delay is None else np.asarray(act_delay, float)
+        return cls(*given, lineage, coordinated, *fresh, delay, np.zeros(n))
 
     def __len__(self) -> int:
         return int(self.harmful.shape[0])
@@ -109,6 +126,7 @@ def _common_fields(scope: str, cost: float) -> tuple[Param, ...]:
             unit="steps",
             low=0,
         ),
+        *organization.fields(),
     )
 
 
@@ -148,7 +166,9 @@ class Layer(Described):
         self.watches = WATCHABLE if "all" in watches else watches
         self.watch_codes = np.array([WATCHABLE.index(r) for r in self.watches])
         self.captured = False
+        self.captured_by = -1  # the interest group holding a bought overseer (-1: none)
         self.step_cost = 0.0
+        self.org = organization.build(self.f)  # None: instantaneous, unlimited review
 
     # --- validation hooks ----------------------------------------------------------------
     @classmethod
@@ -163,14 +183,31 @@ class Layer(Described):
         return {"watches": tuple(r for r in w if r != "all")}
 
     # --- one step ------------------------------------------------------------------------
-    def tick(self, rng: np.random.Generator, step: int) -> None:
-        """Rotation ends a capture; an uncaptured overseer may be captured."""
+    def tick(self, rng: np.random.Generator, step: int, bids: np.ndarray | None = None) -> None:
+        """Rotation ends a capture; an uncaptured overseer may be captured: at its constant
+        rate, or, when interest groups bid for it (`bids`), by the group whose bid wins."""
         rot = self.f.rotation
         if rot and step % rot == 0:
             self.captured = False
+            self.captured_by = -1
+        if bids is not None:
+            self._bought(rng, bids)
+            return
         rate = self.f.capture_rate
         if rate > 0 and not self.captured and rng.random() < rate:
             self.captured = True
+
+    def _bought(self, rng: np.random.Generator, bids: np.ndarray) -> None:
+        """The revolving door as a contest (sim/mechanisms/contest.py, Tullock 1980): `bids`
+        holds each group's probability of winning this overseer this step; the winner is its
+        future employer and holds it until rotation. An organization prices its overseers
+        (organization.py: an independent body's premium and cooling-off)."""
+        if self.org is not None:
+            bids = self.org.contest(bids)
+        total = float(bids.sum())
+        if total > 0 and not self.captured and rng.random() < total:
+            self.captured = True
+            self.captured_by = int(rng.choice(bids.size, p=bids / total))
 
     def candidates(self, docket: Docket) -> np.ndarray:
         mask = np.isin(docket.role, self.watch_codes)
@@ -179,13 +216,25 @@ class Layer(Described):
     def apply(self, docket: Docket, rng: np.random.Generator) -> None:
         """Examine the candidates, then merge this layer's verdict into the docket."""
         cand = self.candidates(docket)
+        if self.org is not None:
+            cand = self.queue(docket, cand, rng)
         docket.examined |= cand
         flag, score, examined = self.examine(docket, cand, rng)
         flag &= cand
+        if self.org is not None:
+            flag = self.org.confirm(flag, docket.harmful, docket.capability, rng)
         if self.captured:
             flag &= ~docket.harmful
         self.step_cost = float(self.f.cost * examined)
         merge(docket, self.index, self.f.scope, cand, flag, score)
+
+    def queue(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The candidates this layer's organization admits to its review queue; records when
+        each review ends (docket.sojourn) and counts the late ones."""
+        admitted, sojourn = self.org.intake(cand, rng, self.model.steps)
+        np.maximum(docket.sojourn, sojourn, out=docket.sojourn)
+        self.org.count(admitted, sojourn, docket.act_delay)
+        return admitted
 
     def examine(
         self, docket: Docket, cand: np.ndarray, rng: np.random.Generator

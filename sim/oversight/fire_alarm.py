@@ -14,7 +14,8 @@ Complaints about action j are Poisson with mean
     lambda_j = e_j [ r_v (q dev_j + (1 - q) m)  +  r_g dev_j (G - s_j) ]
 
 e_j = 1 if the action took effect before review (otherwise there is nothing to see), q the
-voters' mean information (world.voter_information), m the deviation an uninformed voter
+voters' mean information (world.voter_information, read each step: news of caught harm raises
+it when media is on, so stories sharpen complaints), m the deviation an uninformed voter
 misperceives, G the number of interest groups and s_j = 1 if actor j is captured by one. Voter
 terms apply when `voter` complains, group terms when `interest_group` does. An action with at
 least `threshold` complaints is flagged, with the complaint count as its suspicion. Cost:
@@ -90,8 +91,13 @@ class FireAlarm(Layer):
         c = spec["complainants"]
         self.who = (c,) if isinstance(c, str) else tuple(c)
         world = model.world  # the oversight component's declared reads (reads_last)
-        self.information = world.voter_information
         self.groups = world.interest_groups if "interest_group" in self.who else 0
+
+    @property
+    def information(self) -> float:
+        """The voters' mean information now (world.voter_information, a declared read of the
+        oversight component): constant unless media moves it (sim/components/media.py)."""
+        return self.model.world.voter_information
 
     def intensity(self, docket: Docket) -> np.ndarray:
         s, q, dev = self.f, self.information, docket.deviation

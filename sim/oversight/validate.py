@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.errors import ConfigError, closest
 from sim.oversight.base import LAYERS, MAX_LAYERS
+from sim.oversight.organization import KIND_ONLY
 from sim.params.core import Param
 from sim.params.sections import role_needs, roles_in
 
@@ -51,8 +52,24 @@ def validate_layer(item: Any, path: str) -> dict:
             out[key] = _field(cls.all_fields, kind, key, raw, path)
     for name, p in cls.all_fields.items():
         out.setdefault(name, p.validate(p.default))
+    _organization_fields(out, cls.all_fields, path)
     cls.check(out, path)
     return out
+
+
+def _organization_fields(spec: dict, fields: dict[str, Param], path: str) -> None:
+    """A field of one organization kind set away from its default on a layer of another (or
+    of none) would be silently ignored: refuse it, naming the kind it belongs to. (A
+    normalized spec carries every field at its default, so defaults pass.)"""
+    organization = spec["organization"]
+    for key, kind in KIND_ONLY.items():
+        if kind != organization and spec[key] != fields[key].validate(fields[key].default):
+            raise ConfigError(
+                f"{key} belongs to organization {kind}, but this layer's organization is "
+                f"{organization}",
+                path=f"{path}.{key}",
+                allowed=f"remove {key}, or set organization: {kind}",
+            )
 
 
 def _field(fields: dict[str, Param], kind: str, key: Any, raw: Any, path: str) -> Any:

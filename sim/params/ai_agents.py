@@ -88,6 +88,18 @@ declare(P + "review_window", "int", 10, "Clean steps that earn one autonomy step
         unit="steps", low=1, high=100_000)  # fmt: skip
 _share("incident_penalty", 1.0, "Autonomy lost per incident (1: back to zero).")
 _share("review_delay_cost", 0.2, "Usefulness lost by an action that waits for review.")
+declare(
+    P + "act_delay",
+    "float",
+    1.0,
+    "Steps after submission until a held action takes effect unless oversight has caught it: "
+    "a review organization's review (sim/oversight/organization.py) that ends later catches "
+    "it too late to stop its harm. Instantaneous oversight (organization none) is always in "
+    "time, whatever this delay.",
+    unit="steps",
+    low=0.0,
+    high=1000.0,
+)
 _share(
     "risk_tolerance",
     0.1,

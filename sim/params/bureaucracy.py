@@ -5,6 +5,7 @@ groups (capture), multitask incentives (Holmstrom & Milgrom 1991; Zhuang & Hadfi
 `bureaucracy.depth = 0` (the default) means no bureaucracy: the component is disabled and the
 mandate is implemented as elected."""
 
+from sim.mechanisms.scheming import KINDS
 from sim.params.core import declare
 from sim.params.sections import Gate, Role, section
 
@@ -305,6 +306,83 @@ declare(
     high=10.0,
 )
 
+# --- AI agents staffing offices (sim/mechanisms/ai_office.py) ---------------------------
+declare(
+    P + "ai_share",
+    "float",
+    0.0,
+    "Share of the delegation tree's offices staffed by AI agents instead of human officials "
+    "(0: none, the bureaucracy as before).",
+    unit="share",
+    low=0.0,
+    high=1.0,
+)
+declare(
+    P + "ai_placement",
+    "choice",
+    "top",
+    "Which offices AI agents staff: top (from level 1 down), leaves (from the implementers "
+    "up) or random.",
+    choices=("top", "leaves", "random"),
+)
+declare(
+    P + "ai_alignment",
+    "choice",
+    "aligned",
+    "Kind of the AI officials: aligned (passes the directive on, with noise), stochastic "
+    "(adds a random error) or scheming (passes on its lineage's goal when it expects not to be "
+    "caught); a list assigns kinds to AI offices in turn.",
+    choices=KINDS,
+    many=True,
+)
+declare(
+    P + "ai_noise",
+    "float",
+    0.05,
+    "Implementation noise sd of an AI office on each dimension of what it passes on.",
+    unit="policy units",
+    low=0.0,
+    high=5.0,
+)
+declare(
+    P + "ai_deviation",
+    "float",
+    0.3,
+    "Norm of a stochastic AI office's random error, in a fresh random direction each step.",
+    unit="policy units",
+    low=0.0,
+    high=10.0,
+)
+declare(
+    P + "ai_goal_distance",
+    "float",
+    2.0,
+    "Distance of each AI lineage's own goal from the origin (random direction); scheming "
+    "copies pass it on when they attack.",
+    unit="policy units",
+    low=0.0,
+    high=10.0,
+)
+declare(
+    P + "ai_risk_tolerance",
+    "float",
+    0.15,
+    "A scheming AI office attacks while its lineage's estimate that an attack is caught is at "
+    "most this.",
+    unit="probability",
+    low=0.0,
+    high=1.0,
+)
+declare(
+    P + "ai_capability",
+    "float",
+    1.0,
+    "AI officials' capability, on the scale of monitors' capability.",
+    unit="capability",
+    low=0.0,
+    high=10.0,
+)
+
 section(
     "bureaucracy",
     "bureaucracy",
@@ -312,6 +390,7 @@ section(
     roles=(
         Role("bureaucrat", watchable=True),
         Role("interest_group", when=Gate("bureaucracy.interest_groups", ">", 0)),
+        Role("ai_official", watchable=True, when=Gate("bureaucracy.ai_share", ">", 0)),
     ),
     hint="bureaucracy.depth=1 or more",
 )

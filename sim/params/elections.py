@@ -33,4 +33,28 @@ declare(
     high=10.0,
 )
 
+declare(
+    "elections.money_weight",
+    "float",
+    1.0,
+    "Plurality rule: valence campaign money buys, w in w (1 - q_i) m / (m + c) added to a "
+    "candidate's score for voter i (q_i: the voter's information; m: the money the "
+    "candidate collected over the cycle). Acts only when groups give campaign money "
+    "(interest_groups.channels lists campaigns). Baron 1994; Grossman & Helpman 1996.",
+    unit="utility",
+    low=0.0,
+    high=10.0,
+)
+declare(
+    "elections.money_scale",
+    "float",
+    5.0,
+    "Plurality rule: campaign money c at which a candidate buys half the attainable valence "
+    "(diminishing returns m / (m + c)).",
+    unit="money",
+    low=1e-6,
+    high=1e6,
+    log=True,
+)
+
 section("elections", "electoral")

@@ -1,5 +1,5 @@
 """Anchors from the literature, one module per group (electoral, bureaucracy, oversight,
-deployment, queues, lobbying), discovered automatically. See sim/validate/core.py."""
+deployment, queues, lobbying, adaptive), discovered automatically. See sim/validate/core.py."""
 
 from sim.errors import unknown_name
 from sim.meta import import_submodules
