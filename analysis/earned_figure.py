@@ -34,14 +34,17 @@ def data(result: dict[str, Any]) -> pd.DataFrame:
         rows += [{"row": name, "kind": "pair", "value": v, "lo": np.nan, "hi": np.nan, "n": 1}
                  for v in result.get("pairs", {}).get(name, [])]  # fmt: skip
     df = pd.DataFrame(rows, columns=["row", "kind", "value", "lo", "hi", "n"])
-    cut = ", ".join(f"{k} = {_value(v)}" for k, v in result["ablation_set"].items())
+    cut = ", ".join(_override(k, v) for k, v in result["ablation_set"].items())
     df.attrs.update(title=result["title"], metric=c["metric"], contrast=_contrast(c), cut=cut,
                     verdict=result["verdict"], finding=sentence(df, c, cut))  # fmt: skip
     return df
 
 
-def _value(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+def _override(key: str, v) -> str:
+    """One ablation override, short: a list or mapping (a layer stack) is only named."""
+    if isinstance(v, list | tuple | dict):
+        return f"{key} replaced (see the finding's ablation)"
+    return f"{key} = {v:g}" if isinstance(v, float) else f"{key} = {v}"
 
 
 def _contrast(c: dict[str, Any]) -> str:
