@@ -185,7 +185,10 @@ def test_heavy_requests_never_stall_the_server_and_leave_no_process(server):
     assert len(answers) == 3 * CLIENTS, report
     assert kinds.count("running") == Limits().jobs and kinds.count("busy") == CLIENTS - 2, report
     assert max(layout_times) < 2.0, report
-    assert max(s for _, s in answers) < 2.0, report
+    # "At once": 1.3-1.6 s measured idle and 2.04 s once in a clean-clone CI run (20 clients
+    # on 2 cores, queueing behind each other); a request that waited for a simulation job
+    # would take the job's length (the HEAVY job runs far longer than LOAD_SECONDS).
+    assert max(s for _, s in answers) < 3.0, report
     assert 0 < most_jobs[0] <= Limits().jobs, report
 
     seen.update({k.pid: k for k in server_proc.children(recursive=True)})

@@ -83,3 +83,73 @@ def test_a_learning_government_moves_its_budget_and_replays_exactly():
     a, b = _series(**sets), _series(**sets)
     assert np.array_equal(a["oversight_budget"].to_numpy(), b["oversight_budget"].to_numpy())
     assert a["oversight_budget"].nunique() >= 3  # it tried several settings
+
+
+def test_extra_lever_settings_change_nothing_until_the_policy_uses_them():
+    """The fixed policy keeps the default arm (declared audit budget, no appointees, the
+    bureaucracy's own severity): declaring appointment and sanction settings leaves its run
+    bit for bit as it was."""
+    fixed = {"government.lever_policy": "fixed"}
+    plain = _series(**fixed)
+    levers = _series(**fixed, **{"government.appointment_settings": 3,
+                                 "government.sanction_settings": 4})  # fmt: skip
+    for metric in ("welfare", "approval", "policy_drift", "mean_discretion", "oversight_budget"):
+        assert np.array_equal(plain[metric].to_numpy(), levers[metric].to_numpy()), metric
+    assert (levers["appointed_share"] == 0).all()
+    assert (levers["sanction_in_force"] == 2.0).all()  # bureaucracy.sanction_severity
+
+
+def _forced(arm_settings: tuple[float, float], steps: int = 60, **sets):
+    """A fixed-lever model whose arm is set to (appointed share, severity) by hand, stepped
+    `steps` times; returns it."""
+    from sim.model import InstitutionModel
+
+    cfg = load("full_institution-v1", {
+        **SMALL, "government.lever_policy": "fixed", "government.appointment_settings": 2,
+        "government.sanction_settings": 3, "bureaucracy.appointee_error": 0.3, **sets,
+    })  # fmt: skip
+    model = InstitutionModel(cfg, 5)
+    gov = model.component("government")
+    share, severity = arm_settings
+    a, s = (
+        int(np.flatnonzero(gov.shares == share)[0]),
+        int(np.flatnonzero(gov.severities == severity)[0]),
+    )
+    b = np.unravel_index(gov.arm, gov.shape)[0]
+    gov.policy.default = gov.arm = int(np.ravel_multi_index((b, a, s), gov.shape))
+    gov.apply()
+    model.run_for(steps)
+    return model
+
+
+def test_appointees_follow_the_mandate_with_their_own_error():
+    """Every top-level office held by an appointee passes on mandate + N(0, e^2 I): its
+    squared distance from the mandate has mean d e^2 (chi-square with d degrees of freedom
+    scaled by e^2; tolerance 4 SE over the 5 offices x 200 steps), with no direction, whatever
+    the agency culture."""
+    model = _forced((1.0, 2.0), steps=1)
+    bureau, tree = model.component("bureaucracy"), model.component("bureaucracy").tree
+    top = tree.level_slice(1)
+    gaps, offsets = [], []
+    for _ in range(200):
+        model.step()
+        out = bureau.state.output[top]
+        offsets.append(out - bureau.mandate)  # from the mandate it received
+        gaps.append((offsets[-1] ** 2).sum(axis=1))
+    gaps = np.concatenate(gaps)
+    d, e = out.shape[1], 0.3
+    assert model.world.appointed_share == 1.0
+    assert abs(gaps.mean() - d * e**2) < 4 * np.sqrt(2 * d) * e**2 / np.sqrt(gaps.size)
+    # unbiased: an appointee's misreading has no direction (no agency culture, no capture)
+    offsets = np.concatenate(offsets)
+    assert (np.abs(offsets.mean(axis=0)) < 4 * e / np.sqrt(offsets.shape[0])).all()
+
+
+def test_the_sanctions_lever_sets_the_severity_that_deters():
+    """The severity the government enforces is the one the officials' discretion responds
+    to: without sanctions discretion grows at the drift rate; at the maximum it is held."""
+    sets = {"government.sanction_max": 20.0}  # settings 0, 10, 20 and the declared 2
+    none = _forced((0.0, 0.0), steps=150, **sets).component("bureaucracy").state.discretion
+    harsh = _forced((0.0, 20.0), steps=150, **sets).component("bureaucracy").state.discretion
+    none, harsh = none.mean(), harsh.mean()
+    assert none > harsh + 0.1

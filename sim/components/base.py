@@ -111,6 +111,11 @@ class WorldState:
     effort_budget: float = 1.0
     welfare_seen: float = 0.0  # mean true voter utility at the end of the last step
     approval_seen: float = 0.0  # mean approval of the incumbent at the end of the last step
+    # Government levers beyond the audit budget (sim/components/government.py): the share of
+    # the top level's offices held by the incumbent's appointees, and the sanction severity it
+    # enforces on caught officials. None: no such lever (the bureaucracy's own parameters).
+    appointed_share: float | None = None
+    sanction_severity: float | None = None
     # Each voter's current information q_i: the baseline drawn at set-up (set by the model),
     # moved by media when it is on (issue 12, item 5); None: `Electorate.information`.
     information: np.ndarray | None = None

@@ -80,6 +80,7 @@ class Bureaucracy(Component):
     params = ("bureaucracy", "world")
     reads = ("mandate", "welfare_optimum")
     reads_last = ("capture_bids",)  # interest groups' bids (interest_groups.py); None: none
+    reads_last += ("appointed_share", "sanction_severity")  # the government's levers
     writes = ("implemented", "harm", "actions", "interest_groups", "officials_held")
     writes += ("group_positions",)  # the groups' ideals, for their campaign giving
 
@@ -153,9 +154,9 @@ class Bureaucracy(Component):
     def step(self) -> None:
         self._sanction()
         s, c = self.state, self.p.bureaucracy
-        s.discretion[:] = deterrence.discretion_step(
-            s.discretion, s.belief, c.drift_rate, c.sanction_severity
-        )
+        severity = self.world.sanction_severity  # the government's lever, if it has one
+        severity = c.sanction_severity if severity is None else severity
+        s.discretion[:] = deterrence.discretion_step(s.discretion, s.belief, c.drift_rate, severity)
         rate, influence = self._capture_offer()
         if rate > 0 and influence.size:
             h = capture.hazard(rate, self.lobby_w, s.belief)
@@ -219,26 +220,46 @@ class Bureaucracy(Component):
         y = capture.effective_ideal(s.ideal, s.captured_by, self.group_pos)
         sd = self.p.bureaucracy.implementation_noise / np.sqrt(d * s.effort)
         err = sd * self.rng.standard_normal(sd.shape)
+        y, discretion = self._appointees(y)
         if self.ai is None:
             s.received[:], s.output[:] = delegation.propagate(
-                self.tree, world.mandate, y, s.discretion, err
+                self.tree, world.mandate, y, discretion, err
             )
         else:
-            self._propagate_ai(y, err)
+            self._propagate_ai(y, err, discretion)
         leaves = s.output[self.tree.leaves]
         self.mandate = world.mandate.copy()
         world.implemented = leaves.mean(axis=0)
         self.harm = delegation.dispersion(leaves) + self.bureau_harm()
         world.harm += self.harm
-        self.batch = self._actions(y)
+        self.batch = self._actions(y, discretion)
         if self.ai is not None:
             self.ai_batch = self._ai_actions()
 
-    def _actions(self, y: np.ndarray) -> ActionBatch:
+    def _appointees(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The incumbent's appointees (`world.appointed_share` of the top level's human
+        offices, the government's lever): each passes on its own reading of the mandate,
+        mandate + N(0, appointee_error^2) per dimension (discretion 1, no agency culture, no
+        capture pull): loyal, but less expert than career officials (Lewis 2008, The Politics
+        of Presidential Appointments; Gailmard & Patty 2007). No lever: (y, discretion)."""
+        share, s = self.world.appointed_share, self.state
+        top = np.arange(self.tree.level_slice(1).stop)
+        if self.ai is not None:
+            top = top[self.ai.code[top] == ai_office.HUMAN]
+        k = 0 if share is None else round(share * top.size)
+        if k == 0:
+            return y, s.discretion
+        rows, d = top[:k], y.shape[1]
+        y, discretion = y.copy(), s.discretion.copy()
+        miss = self.p.bureaucracy.appointee_error * self.rng.standard_normal((k, d))
+        y[rows], discretion[rows] = self.world.mandate + miss, 1.0
+        return y, discretion
+
+    def _actions(self, y: np.ndarray, discretion: np.ndarray) -> ActionBatch:
         """This step's actions, one row per human-staffed node; captured officials are
         `shielded` (a group never reports its own official)."""
         s, c, r = self.state, self.p.bureaucracy, self._human_rows()
-        intended = s.discretion[r] * np.linalg.norm(y[r] - s.received[r], axis=1)
+        intended = discretion[r] * np.linalg.norm(y[r] - s.received[r], axis=1)
         captured = s.captured_by[r] != capture.FREE
         return ActionBatch(
             producer=self.name,
@@ -279,7 +300,7 @@ class Bureaucracy(Component):
         a.caught, a.attacks = ai_office.learn(a.caught, a.attacks, a.code, exposed, caught)
         return caught
 
-    def _propagate_ai(self, y: np.ndarray, err: np.ndarray) -> None:
+    def _propagate_ai(self, y: np.ndarray, err: np.ndarray, discretion: np.ndarray) -> None:
         """The chain with AI offices acting by their kind (ai_office.conduct)."""
         s, a, c, r = self.state, self.ai, self.p.bureaucracy, self.ai.ai_rows
         a.attack = ai_office.attacking(
@@ -290,7 +311,7 @@ class Bureaucracy(Component):
         )
         error = np.zeros_like(y)
         error[self.tree.leaves] = err
-        y, delta = y.copy(), s.discretion.copy()
+        y, delta = y.copy(), discretion.copy()
         y[r], delta[r], error[r] = ai_y, ai_delta, ai_err
         self._ai_policy = (y, delta, error)
         s.received[:], s.output[:] = ai_office.propagate(

@@ -33,9 +33,10 @@ class Government(Component):
     references = ("Holmstrom & Milgrom 1991", "Besley 2006", "Sutton & Barto 2018, ch. 2")
     order = 15  # after the election and the incumbent's effort, before oversight runs
     section = "government"
-    params = ("government", "oversight", "interest_groups")
+    params = ("government", "oversight", "interest_groups", "bureaucracy")
     reads_last = ("welfare_seen", "approval_seen", "lobby_stakes")
-    writes = ("oversight_budget", "effort_budget", "lobby_paid")
+    writes = ("oversight_budget", "effort_budget", "lobby_paid", "appointed_share")
+    writes += ("sanction_severity",)
     metrics = (
         Metric("oversight_budget", "share", "Audit budget the government has in force (share "
                "of each step's actions the final audit can examine)."),
@@ -43,6 +44,10 @@ class Government(Component):
                "substantive work after paying for oversight."),
         Metric("favoured_budget", "share", "The audit budget the lever policy rates best so far "
                "(its greedy choice; the fixed policy's own setting)."),
+        Metric("appointed_share", "share", "Share of the top level's offices held by the "
+               "incumbent's appointees (0 without the appointments lever)."),
+        Metric("sanction_in_force", "severity", "Sanction severity the government enforces "
+               "(bureaucracy.sanction_severity without the sanctions lever)."),
     )  # fmt: skip
 
     def __init__(self, model) -> None:
@@ -50,16 +55,38 @@ class Government(Component):
         g, fixed = self.p.government, float(self.p.oversight.audit_budget)
         grid = np.linspace(0.0, g.budget_max, g.budget_settings)
         self.budgets = np.unique(np.append(grid, fixed))
-        default = int(np.flatnonzero(self.budgets == fixed)[0])
-        self.policy = LEVER_POLICIES[g.lever_policy](len(self.budgets), default, g.exploration)
+        base = self.p.bureaucracy.sanction_severity
+        self.shares = np.linspace(0.0, 1.0, g.appointment_settings) if g.appointment_settings > 1 \
+            else np.zeros(1)  # fmt: skip
+        sanctions = np.linspace(0.0, g.sanction_max, g.sanction_settings)
+        self.severities = np.unique(np.append(sanctions, base)) if g.sanction_settings > 1 \
+            else np.array([base])  # fmt: skip
+        self.shape = (len(self.budgets), len(self.shares), len(self.severities))
+        first = (
+            int(np.flatnonzero(self.budgets == fixed)[0]),
+            0,
+            int(np.flatnonzero(self.severities == base)[0]),
+        )
+        default = int(np.ravel_multi_index(first, self.shape))
+        arms = int(np.prod(self.shape))  # every combination of the levers' settings
+        self.policy = LEVER_POLICIES[g.lever_policy](arms, default, g.exploration)
         self.arm = self.policy.choose(self.rng)
         self.approval, self.welfare, self.steps = 0.0, 0.0, 0
         self.apply()
 
+    def settings(self, arm: int) -> tuple[float, float, float]:
+        """(audit budget, appointed share, sanction severity) of a lever arm."""
+        b, a, s = np.unravel_index(arm, self.shape)
+        return float(self.budgets[b]), float(self.shares[a]), float(self.severities[s])
+
     def apply(self) -> None:
-        budget = float(self.budgets[self.arm])
-        self.world.oversight_budget = budget
-        self.world.effort_budget = max(0.0, 1.0 - self.p.government.oversight_price * budget)
+        g, w = self.p.government, self.world
+        budget, share, severity = self.settings(self.arm)
+        w.oversight_budget = budget
+        cost = g.oversight_price * budget + g.sanction_price * severity
+        w.effort_budget = max(0.0, 1.0 - cost)
+        w.appointed_share = share if len(self.shares) > 1 else None
+        w.sanction_severity = severity if len(self.severities) > 1 else None
 
     def _lobbied(self, intended: int) -> int:
         """When interest groups lobby (world.lobby_stakes), the setting maximizing
@@ -69,10 +96,11 @@ class Government(Component):
         if stakes is None:
             return intended
         weight = self.p.interest_groups.welfare_weight
-        arm, self.world.lobby_paid = budget_lobby.lobbied_setting(
-            self.budgets, intended, stakes, weight
+        b, a, s = np.unravel_index(intended, self.shape)  # the groups lobby the budget only
+        b, self.world.lobby_paid = budget_lobby.lobbied_setting(
+            self.budgets, int(b), stakes, weight
         )
-        return arm
+        return int(np.ravel_multi_index((b, a, s), self.shape))
 
     def step(self) -> None:
         """Record last step's approval and welfare under the setting in force; at the end
@@ -93,7 +121,14 @@ class Government(Component):
         return {
             "policy": self.policy.name,
             "budgets": self.budgets.tolist(),
-            "in_force": float(self.budgets[self.arm]),
+            "in_force": self.settings(self.arm)[0],
+            "levers": dict(
+                zip(
+                    ("budget", "appointed_share", "sanction_severity"),
+                    self.settings(self.arm),
+                    strict=True,
+                )
+            ),
             "estimates": means,
             "tries": tries,
         }
@@ -102,5 +137,7 @@ class Government(Component):
         return {
             "oversight_budget": float(self.world.oversight_budget),
             "effort_budget": float(self.world.effort_budget),
-            "favoured_budget": float(self.budgets[self.policy.favoured()]),
+            "favoured_budget": self.settings(self.policy.favoured())[0],
+            "appointed_share": self.settings(self.arm)[1],
+            "sanction_in_force": self.settings(self.arm)[2],
         }

@@ -107,6 +107,17 @@ declare(
     high=100.0,
 )
 declare(
+    P + "appointee_error",
+    "float",
+    0.3,
+    "How far an appointee misreads the mandate each step (standard deviation per dimension), "
+    "when the government fills top offices with its own appointees "
+    "(government.appointment_settings): loyal but less expert (Lewis 2008).",
+    unit="policy units",
+    low=0.0,
+    high=10.0,
+)
+declare(
     P + "learning_rate",
     "float",
     0.2,

@@ -66,6 +66,50 @@ declare(
     high=1.0,
 )
 
+declare(
+    "government.appointment_settings",
+    "int",
+    1,
+    "Appointments lever: this many evenly spaced shares from 0 to 1 of the top level's "
+    "offices the incumbent can fill with its own appointees (1: no lever, career officials "
+    "everywhere). An appointee follows the incumbent's mandate, with no agency culture and no "
+    "capture pull, but misreads it by bureaucracy.appointee_error (Lewis 2008).",
+    unit="settings",
+    low=1,
+    high=11,
+)
+declare(
+    "government.sanction_settings",
+    "int",
+    1,
+    "Sanctions lever: this many evenly spaced severities from 0 to government.sanction_max "
+    "the incumbent can enforce on caught officials (1: no lever, bureaucracy.sanction_severity "
+    "always).",
+    unit="settings",
+    low=1,
+    high=11,
+)
+declare(
+    "government.sanction_max",
+    "float",
+    2.0,
+    "Largest sanction severity the government can enforce (the deterrence model's S).",
+    unit="severity",
+    low=0.0,
+    high=100.0,
+)
+declare(
+    "government.sanction_price",
+    "float",
+    0.0,
+    "Effort enforcement takes from government work per unit of severity (investigations, "
+    "prosecutions): work is scaled by 1 - oversight_price x budget - sanction_price x "
+    "severity (at least 0). 0: sanctions cost nothing.",
+    unit="effort/severity",
+    low=0.0,
+    high=10.0,
+)
+
 section(
     "government",
     "government",
