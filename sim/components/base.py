@@ -145,9 +145,10 @@ class WorldState:
 
 
 STEP_RESETS = ("harm", "actions")  # fields the model resets at each step's start
-# set by the model when it is built (a component may overwrite them each step)
-MODEL_SETS = ("voter_information", "welfare_optimum", "oversight_budget", "effort_budget")
-MODEL_SETS += ("information",)  # the baseline q_i until media writes it
+# set by the model when it is built (a component may overwrite them each step); `information`
+# is the baseline q_i until media writes it
+MODEL_SETS = ("voter_information", "welfare_optimum", "oversight_budget", "effort_budget",
+              "information")  # fmt: skip
 WORLD_FIELDS = frozenset(f.name for f in fields(WorldState))
 
 

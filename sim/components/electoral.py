@@ -184,8 +184,9 @@ class Electoral(Component):
         """The plurality election again with the valence the cycle's campaign money bought
         with uninformed voters (sim/mechanisms/campaign_money.py); records what it bought."""
         rules, world, voters = self.p.elections, self.world, self.model.electorate
-        info = voters.information if world.information is None else world.information
-        extra = campaign_money.valence(info, self.chest, rules.money_weight, rules.money_scale)
+        extra = campaign_money.valence(
+            world.information, self.chest, rules.money_weight, rules.money_scale
+        )
         winner, shares = voting.plurality(
             voters.ideals, self.platforms(), self.incumbent, valence, rules.valence_weight, extra
         )

@@ -56,11 +56,9 @@ class Government(Component):
         grid = np.linspace(0.0, g.budget_max, g.budget_settings)
         self.budgets = np.unique(np.append(grid, fixed))
         base = self.p.bureaucracy.sanction_severity
-        self.shares = np.linspace(0.0, 1.0, g.appointment_settings) if g.appointment_settings > 1 \
-            else np.zeros(1)  # fmt: skip
-        sanctions = np.linspace(0.0, g.sanction_max, g.sanction_settings)
-        self.severities = np.unique(np.append(sanctions, base)) if g.sanction_settings > 1 \
-            else np.array([base])  # fmt: skip
+        self.shares = np.linspace(0.0, 1.0, g.appointment_settings)  # one setting: [0]
+        n = g.sanction_settings if g.sanction_settings > 1 else 0  # one setting: [base]
+        self.severities = np.unique(np.append(np.linspace(0.0, g.sanction_max, n), base))
         self.shape = (len(self.budgets), len(self.shares), len(self.severities))
         first = (
             int(np.flatnonzero(self.budgets == fixed)[0]),

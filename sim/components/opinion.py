@@ -53,7 +53,7 @@ class Opinion(Component):
         v, harm = world.visible_effort, world.harm
         work = world.effort_budget  # the share of the incumbent's effort oversight left
         implemented = world.implemented
-        info = voters.information if world.information is None else world.information  # media
+        info = world.information  # each voter's current q_i (the baseline unless media moves it)
         self.utility = voters.utility(implemented) + (work * model.effort.welfare(v) - harm)
         visible = work * model.effort.signal(v)
         noise = self.perception.noise(voters.n, self.rng)
