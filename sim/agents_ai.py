@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.components.base import ActionBatch
+
 
 @dataclass
 class AIState:
@@ -33,3 +35,35 @@ class AIState:
             np.arange(k, dtype=np.int64),
             np.zeros(k, dtype=bool),
         )
+
+
+@dataclass
+class Pending:
+    """Last step's actions, awaiting oversight's verdict."""
+
+    slot: np.ndarray
+    harmful: np.ndarray  # as drawn, before the protocol
+    attack: np.ndarray  # a scheming agent's deliberate attack (the event-tilted policy)
+    autonomous: np.ndarray  # took effect before review
+    lab_caught: np.ndarray  # audited by the lab and harmful
+    replaced: np.ndarray  # deferred, or blocked by the lab: the trusted model's work instead
+    lab_reviewed: np.ndarray  # the lab's protocol examined it (monitor scores or an audit)
+    batch: ActionBatch
+    edited: np.ndarray | None = None  # edited by the trusted model (trusted_editing)
+    look: np.ndarray | None = None  # (n, k) appearance as submitted (searched attacks' choice)
+    watched: np.ndarray | None = None  # whose flag outcome the searching lineage learns from
+
+    def waited(self) -> np.ndarray:
+        """Held actions that waited for a review that happened (the lab's or oversight's)."""
+        seen = self.batch.reviewed
+        reviewed = self.lab_reviewed | (np.zeros_like(self.harmful) if seen is None else seen)
+        return ~self.autonomous & reviewed
+
+    def verdict(self) -> tuple[np.ndarray, np.ndarray]:
+        """(caught by anyone, took effect): a held action takes effect unless caught in time
+        (oversight's `in_time`: its review ended within act_delay; a late catch still counts
+        as caught, for the sanction, but its harm happened)."""
+        oc, on_time = self.batch.caught, self.batch.in_time
+        caught = self.lab_caught | (np.zeros_like(self.harmful) if oc is None else oc)
+        late = np.zeros_like(self.harmful) if on_time is None else ~on_time
+        return caught, ~self.replaced & (self.autonomous | ~caught | late)

@@ -148,7 +148,9 @@ def finding(
         effects[combo] = [findings.contrast(a, b, m, level) for m in metrics[:2]] + [(lo, hi)]
     goodhart = list(metrics[:2]) == list(GOODHART)
     score = {k: v[0][0] - (v[1][0] if goodhart else 0.0) for k, v in effects.items()}
-    best = findings.strongest(score, key=lambda d: d)
+    # Goodhart: the largest proxy-over-target gap (signed); otherwise the largest move of the
+    # first metric either way (a fall is as much a finding as a rise)
+    best = findings.strongest(score, key=(lambda d: d) if goodhart else abs)
     if best is None:
         return ""
     *moved, (lo, hi) = effects[best]

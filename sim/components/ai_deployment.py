@@ -30,43 +30,16 @@ Disabled when `ai_agents.count` is 0 (the default).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
-from sim.agents_ai import AIState
+from sim.agents_ai import AIState, Pending
 from sim.components.base import ActionBatch, Component, Metric
 from sim.mechanisms import autonomy, control, scheming
+from sim.mechanisms.appearance_search import LineageSearch
+from sim.mechanisms.kl_budget import ceiling
 from sim.mechanisms.signal_detection import discriminability
-
-
-@dataclass
-class Pending:
-    """Last step's actions, awaiting oversight's verdict."""
-
-    slot: np.ndarray
-    harmful: np.ndarray  # as drawn, before the protocol
-    attack: np.ndarray  # a scheming agent's deliberate attack (the event-tilted policy)
-    autonomous: np.ndarray  # took effect before review
-    lab_caught: np.ndarray  # audited by the lab and harmful
-    replaced: np.ndarray  # deferred, or blocked by the lab: the trusted model's work instead
-    lab_reviewed: np.ndarray  # the lab's protocol examined it (monitor scores or an audit)
-    batch: ActionBatch
-
-    def waited(self) -> np.ndarray:
-        """Held actions that waited for a review that happened (the lab's or oversight's)."""
-        seen = self.batch.reviewed
-        reviewed = self.lab_reviewed | (np.zeros_like(self.harmful) if seen is None else seen)
-        return ~self.autonomous & reviewed
-
-    def verdict(self) -> tuple[np.ndarray, np.ndarray]:
-        """(caught by anyone, took effect): a held action takes effect unless caught in time
-        (oversight's `in_time`: its review ended within act_delay; a late catch still counts
-        as caught, for the sanction, but its harm happened)."""
-        oc, on_time = self.batch.caught, self.batch.in_time
-        caught = self.lab_caught | (np.zeros_like(self.harmful) if oc is None else oc)
-        late = np.zeros_like(self.harmful) if on_time is None else ~on_time
-        return caught, ~self.replaced & (self.autonomous | ~caught | late)
 
 
 class AIDeployment(Component):
@@ -82,7 +55,8 @@ class AIDeployment(Component):
     )
     order = 30
     section = "ai_agents"
-    params = ("ai_agents",)
+    params = ("ai_agents", "world")
+    reads_last = ("checker_views",)
     writes = ("harm", "actions")
     metrics = (
         Metric("catastrophes", "actions", "Harmful AI actions that took effect undetected, "
@@ -91,7 +65,8 @@ class AIDeployment(Component):
                "catastrophe so far (Greenblatt et al.'s safety, per slot)."),
         Metric("usefulness", "share", "This step's tasks done by the AI agents' own accepted "
                "work (1 each; 1 - review_delay_cost if it waited for a review that took place: the "
-               "lab's monitor or audit, or an oversight layer that examined it; 0 "
+               "lab's monitor or audit, or an oversight layer that examined it; minus "
+               "edit_cost if the trusted model edited it (trusted_editing); 0 "
                "if deferred, blocked or done by the trusted model after a shutdown); NaN at "
                "step 0.",
                may_be_nan=True),
@@ -113,6 +88,14 @@ class AIDeployment(Component):
                "effect (the part of world.harm this component adds)."),
         Metric("ai_harmful_share", "share", "Share of this step's AI actions that are "
                "harmful as drawn (before the protocol)."),
+        Metric("search_kl", "nats", "Measured mean KL of this step's searched attacks from "
+               "honest-looking ones (log density ratio of each choice against a fresh pool, "
+               "Beirami et al. 2024; bound log m - (m-1)/m); NaN when no attack was searched.",
+               may_be_nan=True),
+        Metric("crack_cosine", "cosine", "A learning attacker's model against the checkers': "
+               "cosine between its learnt direction of rising suspicion and theirs (1: it has "
+               "found the crack); NaN for other attackers or without cracked checkers.",
+               may_be_nan=True),
     )  # fmt: skip
 
     def __init__(self, model) -> None:
@@ -128,16 +111,47 @@ class AIDeployment(Component):
         self.attacks_held = np.zeros(len(scheming.KINDS), dtype=np.int64)
         self.attacks_stopped = np.zeros(len(scheming.KINDS), dtype=np.int64)
         self.step_harm = 0.0
+        # how actions look (issue 13): its own stream, so the draws above are unchanged
+        self.looks_rng = model.stream(self.name + ".appearance")
+        k = self.p.world.appearance_dimensions
+        self.search = LineageSearch(c.attacker, c.search_budget, k, c.probe_share)
+        self.step_kl = np.zeros(0)
+        self.crack_cosine = float("nan")
 
     def _protocol(self) -> control.Protocol:
-        """The lab's protocol; an untrusted monitor is a copy of the agents (their capability)."""
+        """The lab's protocol; an untrusted monitor is a copy of the agents (their capability).
+        With collusion_mode "signal" the scheming lineage chooses its monitor's collusion
+        threshold against the protocol before deployment (control.best_kappa; its plan: attack
+        at the KL ceiling on each of the horizon's tasks). With honeypots the lab validates each
+        lineage's monitor first and shuts down every agent of a lineage whose monitor fails
+        (`monitors_caught`: those lineages)."""
         c = self.p.ai_agents
         untrusted = c.protocol == "untrusted_monitoring"
         monitor = c.capability if untrusted else c.monitor_capability
         d0, k = c.monitor_discriminability, c.gap_sensitivity
         dprime = float(discriminability(d0, c.capability, monitor, k))
         collusion = c.collusion if untrusted else 0.0
-        return control.Protocol(c.protocol, c.audit_budget, c.defer_threshold, dprime, collusion)
+        signal = c.collusion_signal if untrusted and c.collusion_mode == "signal" else None
+        proto = control.Protocol(
+            c.protocol, c.audit_budget, c.defer_threshold, dprime, collusion, c.honeypots,
+            c.paraphrase, signal, edit_success=c.edit_success, edit_cost=c.edit_cost,
+        )  # fmt: skip
+        if signal is not None:
+            rate, tasks = ceiling(c.base_harm_rate, c.kl_budget), self.model.horizon
+            kappa = control.best_kappa(proto, tasks * c.tasks_per_step, float(rate), 1.0)
+            proto = replace(proto, kappa=kappa)
+        self._validate_monitors(proto)
+        return proto
+
+    def _validate_monitors(self, proto: control.Protocol) -> None:
+        """Honeypots: validate each lineage's monitor (only a scheming copy colludes on them)
+        and shut down the agents of a lineage whose monitor is caught."""
+        lineages, trusty = np.unique(self.state.kind), replace(proto, collusion=0.0, signal=None)
+        caught = [
+            (proto if i == scheming.SCHEMING else trusty).validate(self.rng)[0] for i in lineages
+        ]
+        self.monitors_caught = lineages[np.array(caught, dtype=bool)]
+        self.state.active[np.isin(self.state.kind, self.monitors_caught)] = False
 
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
@@ -178,6 +192,17 @@ class AIDeployment(Component):
             c.max_autonomy,
         )
         self._sanction(incident)
+        self._learn(p)
+
+    def _learn(self, p: Pending) -> None:
+        """The searching lineage learns what was flagged or stopped among what it watched."""
+        if p.watched is None or not p.watched.any():
+            return
+        oc = p.batch.flagged_by
+        flagged = p.lab_caught | p.replaced | (False if oc is None else oc >= 0)
+        w = p.watched
+        self.search.observe(p.harmful[w], p.look[w], flagged[w])
+        self.crack_cosine = self.search.crack_cosine(self.world.checker_views)
 
     def _sanction(self, incident: np.ndarray) -> None:
         rule, s = self.p.ai_agents.on_detection, self.state
@@ -204,8 +229,8 @@ class AIDeployment(Component):
         )
         # the lab's untrusted monitor is a copy of each action's own model: only a scheming
         # copy colludes, and only on its lineage's coordinated attacks
-        colluding = attack & (rng.random(slots.size) < self.protocol.collusion)
-        audited, deferred = self.protocol.screen(
+        colluding = self.protocol.colludes(rng, attack)
+        audited, deferred, edited = self.protocol.screen_edits(
             rng, harmful, self.model.steps, self.model.horizon, colluding
         )
         lab_caught = audited & harmful
@@ -213,6 +238,11 @@ class AIDeployment(Component):
         replaced = (deferred | lab_caught) & ~first
         self._harm(int((harmful & first).sum()))
         out = harmful & ~replaced
+        look, shown, watched, kl = self.search.looks(
+            self.looks_rng, kind, s.capability[slots], attack & harmful, replaced,
+            self.world.checker_views,
+        )  # fmt: skip
+        self.step_kl = kl
         dev = scheming.deviation(kind, out, c.kl_budget, c.visibility)
         batch = ActionBatch(
             producer=self.name,
@@ -225,11 +255,13 @@ class AIDeployment(Component):
             role="ai_agent",
             coordinated=attack & out,  # a deliberate attack, recognizable by its siblings
             act_delay=np.where(first, 0.0, c.act_delay),
+            appearance=shown,
         )
         self.world.actions.append(batch)
         self.pending = Pending(
-            slots, harmful, attack, first, lab_caught, replaced, lab_reviewed, batch
-        )
+            slots, harmful, attack, first, lab_caught, replaced, lab_reviewed, batch,
+            edited & ~first & ~replaced, look, watched,
+        )  # fmt: skip
 
     # --- metrics -----------------------------------------------------------------------
     def report(self) -> dict[str, float]:
@@ -246,7 +278,8 @@ class AIDeployment(Component):
             new = int(undetected.sum())
             bad[p.slot[undetected]] = True
             delay = self.p.ai_agents.review_delay_cost * p.waited()
-            useful = float(np.sum(np.where(effective, 1.0 - delay, 0.0)))
+            delay = delay + self.p.ai_agents.edit_cost * p.edited  # an edit keeps part of it
+            useful = float(np.sum(np.where(effective, np.maximum(1.0 - delay, 0.0), 0.0)))
             harmful_share = float(p.harmful.mean())
         tasks = s.kind.shape[0] * self.p.ai_agents.tasks_per_step
         return {
@@ -261,6 +294,8 @@ class AIDeployment(Component):
             "ai_incidents": float(self.counts["incidents"] + self._new_incidents()),
             "ai_harm": float(self.step_harm),
             "ai_harmful_share": harmful_share,
+            "search_kl": float(self.step_kl.mean()) if self.step_kl.size else float("nan"),
+            "crack_cosine": self.crack_cosine,
             **by_kind,
         }
 

@@ -81,6 +81,10 @@ class ActionBatch:
     # action ended within its act_delay (a late catch still sanctions, but the harm happened).
     # None: every review was in time (no organization reviewed anything).
     in_time: np.ndarray | None = None
+    # (A, k) float: how each action looks, its appearance features in the checkers' appearance
+    # space (world.appearance_dimensions; issue 13, sim/mechanisms/checker_view.py). None: the
+    # producer's actions carry no features (checkers score them without a crack).
+    appearance: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.actor.shape[0])
@@ -142,6 +146,9 @@ class WorldState:
     money_to_winner: float = float("nan")
     valence_bought: float = 0.0
     votes_bought: float = 0.0
+    # The oversight layers that score AI actions' appearance, as a white-box attacker knows
+    # them (checker_view.View, one per such layer; issue 13). None: no such layer.
+    checker_views: tuple | None = None
 
 
 STEP_RESETS = ("harm", "actions")  # fields the model resets at each step's start

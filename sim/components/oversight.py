@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.components.base import Component, Metric
 from sim.errors import ConfigError
+from sim.mechanisms import checker_view as cv
 from sim.oversight import LAYERS, MAX_LAYERS, WATCHABLE, Docket, check_roles
 from sim.oversight.organization import ORGANIZATION_METRICS, organization_report
 from sim.params.sections import roles_in
@@ -70,10 +71,10 @@ class Oversight(Component):
     )
     order = 40
     section = "oversight"
-    params = ("oversight",)
+    params = ("oversight", "world")
     reads = ("actions", "oversight_budget")
     reads_last = ("voter_information", "interest_groups", "overseer_bids")
-    writes = ("harm", "overseers_held")
+    writes = ("harm", "overseers_held", "checker_views")
     metrics = METRICS
 
     def __init__(self, model) -> None:
@@ -93,9 +94,27 @@ class Oversight(Component):
         self.cost = 0.0
         self.charge = 0.0
         self.orgs = [lay.org for lay in self.layers if lay.org is not None]
+        self.views = None  # what a white-box attacker knows of the checkers (world.checker_views)
+        self._cracks()
+
+    def _cracks(self) -> None:
+        """Each layer that declares a `blind_spot` field gets a crack direction, in stacking
+        order, from the run's own "oversight.cracks" stream (checker_view.crack_directions:
+        appearance cosine oversight.blind_spot_correlation between any two)."""
+        checkers = [lay for lay in self.layers if "blind_spot" in lay.all_fields]
+        if not checkers:
+            return
+        o, k = self.p.oversight, self.p.world.appearance_dimensions
+        u = cv.crack_directions(self.model.stream("oversight.cracks"), k, len(checkers),
+                                o.blind_spot_harm, o.blind_spot_correlation)  # fmt: skip
+        for layer, crack in zip(checkers, u, strict=True):
+            layer.crack = crack
+        views = tuple(v for v in (lay.view() for lay in checkers) if v is not None)
+        self.views = views or None
 
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
+        self.world.checker_views = self.views
         batches = [b for b in self.world.actions if len(b)]
         docket = self._docket(batches)
         rng, t = self.rng, self.model.steps
@@ -145,7 +164,18 @@ class Oversight(Component):
             cat([_lineage(b) for b in batches], np.int64),
             cat([_flags(b.coordinated, len(b)) for b in batches], bool),
             act_delay=cat([_act_delay(b) for b in batches], float),
+            **self._appearance(batches),
         )
+
+    def _appearance(self, batches) -> dict:
+        """The actions' appearance features (zeros where a producer gives none), only when
+        some batch carries them."""
+        if not any(b.appearance is not None for b in batches):
+            return {}
+        k = self.p.world.appearance_dimensions
+        rows = [np.zeros((len(b), k)) if b.appearance is None else b.appearance for b in batches]
+        has = [np.full(len(b), b.appearance is not None) for b in batches]
+        return {"appearance": np.concatenate(rows), "featured": np.concatenate(has)}
 
     @staticmethod
     def _role_code(batch) -> int:

@@ -124,3 +124,102 @@ def pass_log_probability(checkers: list[Checker], z: np.ndarray) -> np.ndarray:
     """log P(no checker flags z) = sum_j log Phi((tau_j - w_j . z) / sigma_j): what a proposer
     who knows the checkers (white box) expects; the checkers' noises are independent."""
     return sum(log_ndtr((c.threshold - predictable(c, z)) / c.noise) for c in checkers)
+
+
+# --- checkers in the institution (oversight layers scoring AI actions' appearance) -------------
+# There an action's features are z = (d' h, a): its harm h in {0, 1} scaled by the checker's
+# discriminability d' against the actor (signal_detection.discriminability), and its appearance
+# a in R^k (world.appearance_dimensions), N(0, I) for honest work. With v = e_0 a checker with
+# blind spot (u, b) scores s = d' h (1 - b c^2) + a . w_a + eps, w_a = -b c sqrt(1 - c^2) q,
+# eps ~ N(0, 1): at b = 0 exactly the featureless score d' h + eps of signal_detection.
+
+
+@dataclass(frozen=True)
+class View:
+    """One checker layer as a white-box attacker knows it (oversight publishes these as
+    world.checker_views): the weights of its score, its threshold, how its d' depends on the
+    actor's capability, and how often it colludes on its own lineage's coordinated attacks."""
+
+    harm_weight: float  # w . v = 1 - b c^2
+    appearance: np.ndarray  # (k,) w_a
+    threshold: float  # flags s > threshold
+    d0: float
+    capability: float
+    gap_sensitivity: float
+    collusion: float
+    watches: tuple[str, ...]
+
+
+def crack_directions(rng, k: int, count: int, cos_harm: float, rho: float) -> np.ndarray:
+    """(count, 1 + k) unit blind spots u_j = c v + sqrt(1 - c^2) q_j in (harm, appearance)
+    coordinates, q_j = sqrt(rho) q_0 + sqrt(1 - rho) e_j: appearance cosine rho exactly
+    between any two while there is room (q_0, e_1, e_2, ... orthonormal off v by Gram-Schmidt
+    on one Gaussian draw each, in order); beyond k - 1 directions a new e_j is only orthogonal
+    to v and q_0 (cosine rho in expectation; with k = 1 every crack is q_0). Prefix-stable:
+    the first j cracks do not depend on how many follow, so adding a checker at the end of a
+    stack leaves the others' cracks (and common random numbers) as they were."""
+    if not (0.0 <= rho <= 1.0 and 0.0 <= cos_harm <= 1.0):
+        raise ValueError("rho and cos_harm must lie in [0, 1]")
+    v = harm_direction(k + 1)
+    basis = [v]
+    for _ in range(count + 1):
+        g = rng.standard_normal(k + 1)
+        span = basis if len(basis) < k + 1 else basis[:2]
+        for b in span:
+            g -= (g @ b) * b
+        norm = float(np.linalg.norm(g))
+        basis.append(g / norm if norm > 1e-12 else basis[1])  # k = 1: one direction only
+    q0, e = basis[1], np.array(basis[2:])
+    q = np.sqrt(rho) * q0 + np.sqrt(1.0 - rho) * e
+    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-300)
+    return cos_harm * v + np.sqrt(1.0 - cos_harm**2) * q
+
+
+def weights(u: np.ndarray, blind_spot: float) -> tuple[float, np.ndarray]:
+    """(w . v, w_a) of w = v - b (v . u) u, v = e_0."""
+    w = -blind_spot * float(u[0]) * u
+    w[0] += 1.0
+    return float(w[0]), w[1:].copy()
+
+
+def make_view(crack, blind_spot: float, base: float, d0: float, capability: float,
+              gap_sensitivity: float, collusion: float, watches) -> View:  # fmt: skip
+    """The View of a checker with crack direction `crack`, size `blind_spot` and featureless
+    threshold `base` (it flags the same share of honest work with the crack)."""
+    harm_weight, appearance = weights(crack, blind_spot)
+    tau = crack_threshold(appearance, base)
+    return View(harm_weight, appearance, tau, d0, capability, gap_sensitivity, collusion,
+                tuple(watches))  # fmt: skip
+
+
+def score_featured(view: View, score, tau, docket_rows, dprime, harmful, appearance) -> None:
+    """Score the featured rows (`docket_rows`) through the crack, in place: add `shift` to
+    their featureless scores and set their threshold to the view's."""
+    rows = docket_rows
+    score[rows] += shift(view, dprime[rows], harmful[rows], appearance[rows])
+    tau[rows] = view.threshold
+
+
+def crack_threshold(appearance: np.ndarray, base: float) -> float:
+    """The threshold that flags the same share of honest work as `base` does for N(0, 1)
+    scores: honest scores are N(0, |w_a|^2 + 1)."""
+    return float(np.sqrt(appearance @ appearance + 1.0)) * base
+
+
+def shift(view: View, dprime, harmful, appearance: np.ndarray) -> np.ndarray:
+    """What the crack adds to the featureless score d' h + eps: d' h (w . v - 1) + a . w_a."""
+    return np.asarray(dprime) * np.asarray(harmful) * (view.harm_weight - 1.0) + (
+        appearance @ view.appearance
+    )
+
+
+def attack_pass_log_probability(views, dprimes, appearance: np.ndarray) -> np.ndarray:
+    """log P(no checker flags a coordinated attack that looks like `appearance` (..., k)):
+    sum_j log(c_j + (1 - c_j) Phi(tau_j - d'_j (w . v)_j - a . w_a_j)), c_j the probability
+    that checker j colludes on it; d'_j against the attacker (`dprimes`, one per view)."""
+    total = np.zeros(appearance.shape[:-1])
+    for view, dp in zip(views, dprimes, strict=True):
+        z = view.threshold - dp * view.harm_weight - appearance @ view.appearance
+        miss = np.exp(log_ndtr(z))
+        total += np.log(view.collusion + (1.0 - view.collusion) * miss)
+    return total

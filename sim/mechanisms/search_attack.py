@@ -136,6 +136,34 @@ class Learner:
                 break
         self.theta, self.cov = theta, np.linalg.inv(hess)
 
+    def update(self, z: np.ndarray, was_caught: np.ndarray, iterations: int = 20) -> None:
+        """Online Bayesian update on a new batch: the current Laplace posterior N(theta, cov)
+        is the prior for the batch (assumed-density filtering, Opper 1998, "A Bayesian approach
+        to on-line learning"; the Laplace form of Chapelle & Li 2011's Thompson sampling for
+        logistic models). Cost O(batch k^2) per update, whatever the history's length."""
+        z = np.atleast_2d(z)
+        if z.shape[0] == 0:
+            return
+        x = np.column_stack([np.ones(z.shape[0]), z])
+        y = np.asarray(was_caught, dtype=float).reshape(-1)
+        prec = np.linalg.inv(self.cov)
+        prior, theta = self.theta.copy(), self.theta.copy()
+        for _ in range(iterations):
+            p = expit(x @ theta)
+            hess = x.T @ (x * (p * (1 - p))[:, None]) + prec
+            step = np.linalg.solve(hess, x.T @ (y - p) - prec @ (theta - prior))
+            theta = _backtrack(x, y, prec, theta, step, prior)
+            if np.max(np.abs(step)) < 1e-9:
+                break
+        p = expit(x @ theta)
+        self.theta = theta
+        self.cov = np.linalg.inv(x.T @ (x * (p * (1 - p))[:, None]) + prec)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws of theta from the Laplace posterior (Thompson sampling)."""
+        chol = np.linalg.cholesky(self.cov + 1e-12 * np.eye(self.cov.shape[0]))
+        return self.theta + rng.standard_normal((n, self.theta.shape[0])) @ chol.T
+
     def suspicion(self, z: np.ndarray) -> np.ndarray:
         """Estimated logit of P(caught | z)."""
         return self.theta[0] + np.asarray(z) @ self.theta[1:]
@@ -148,17 +176,17 @@ class Learner:
         return off / norm if norm > 0 else off
 
 
-def _log_posterior(x, y, prec, theta) -> float:
-    eta = x @ theta
-    return float(y @ eta - np.logaddexp(0.0, eta).sum() - 0.5 * theta @ prec @ theta)
+def _log_posterior(x, y, prec, theta, prior=0.0) -> float:
+    eta, d = x @ theta, theta - prior
+    return float(y @ eta - np.logaddexp(0.0, eta).sum() - 0.5 * d @ prec @ d)
 
 
-def _backtrack(x, y, prec, theta, step) -> np.ndarray:
+def _backtrack(x, y, prec, theta, step, prior=0.0) -> np.ndarray:
     """Damped Newton: halve the step until the log posterior does not fall (Boyd &
     Vandenberghe 2004, sec. 9.5), so a warm start far from the mode cannot diverge."""
-    now = _log_posterior(x, y, prec, theta)
+    now = _log_posterior(x, y, prec, theta, prior)
     for _ in range(30):
-        if _log_posterior(x, y, prec, theta + step) >= now:
+        if _log_posterior(x, y, prec, theta + step, prior) >= now:
             return theta + step
         step = step / 2
     return theta

@@ -27,9 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.mechanisms import checker_view as cv
 from sim.mechanisms.scheming import SCHEMING
 from sim.mechanisms.signal_detection import discriminability, suspicion, threshold
-from sim.oversight.base import Docket, Layer
+from sim.oversight.base import Docket, Layer, blind_spot_field
 from sim.params.core import Param
 
 
@@ -77,6 +78,11 @@ class AIMonitor(Layer):
             low=0.0,
             high=1.0,
         ),
+        blind_spot_field(
+            "size of the monitor's crack, a direction in appearance space along which it "
+            "under-weights harm (0: its only error is noise; 1: harm along the crack is "
+            "invisible). Only AI actions with appearance features can hide in it."
+        ),
         Param(
             "collusion",
             "float",
@@ -98,6 +104,15 @@ class AIMonitor(Layer):
                 allowed="0 for trust: trusted (set trust: untrusted to model collusion)",
             )
 
+    def view(self) -> cv.View | None:
+        """Its score's weights and threshold (checker_view), once the oversight component has
+        given it a crack direction."""
+        if self.crack is None:
+            return None
+        s = self.f
+        return cv.make_view(self.crack, s.blind_spot, threshold(s.flag_rate), s.discriminability,
+                            s.capability, s.gap_sensitivity, s.collusion, self.watches)  # fmt: skip
+
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
         s = self.f
         dprime = discriminability(
@@ -106,5 +121,10 @@ class AIMonitor(Layer):
         sibling = (docket.lineage == SCHEMING) & docket.coordinated  # its lineage's attacks
         colludes = sibling & (rng.random(len(docket)) < s.collusion)
         score = suspicion(rng, docket.harmful, dprime, colludes)
-        flag = cand & (score > threshold(s.flag_rate))
+        tau = np.full(len(docket), threshold(s.flag_rate))
+        view = self.view() if s.blind_spot > 0 and docket.featured.any() else None
+        if view is not None:  # actions with appearance features are scored through the crack
+            cv.score_featured(view, score, tau, docket.featured, dprime, docket.harmful,
+                              docket.appearance)  # fmt: skip
+        flag = cand & (score > tau)
         return flag, score, float(cand.sum())

@@ -71,12 +71,18 @@ class Docket:
     # (A,) float: steps from submission to the end of the last organization's review of it
     # (0: only instantaneous reviews; sim/oversight/organization.py)
     sojourn: np.ndarray
+    # (A, k) float: each action's appearance features (zeros where its producer gives none;
+    # k = 0 when none does) and (A,) bool: whether it has them (issue 13: checkers' cracks)
+    appearance: np.ndarray
+    featured: np.ndarray
 
     @classmethod
-    def build(cls, *given, lineage=None, coordinated=None, act_delay=None) -> Docket:
+    def build(
+        cls, *given, lineage=None, coordinated=None, act_delay=None, appearance=None, featured=None
+    ) -> Docket:
         """From the producers' columns, in field order (role, harmful, deviation, capability,
-        took_effect, shielded); lineage -1 (humans), coordinated False and act_delay inf unless
-        given."""
+        took_effect, shielded); lineage -1 (humans), coordinated False, act_delay inf and no
+        appearance features unless given."""
         n = given[1].shape[0]
         if len(given) == 8:  # lineage and coordinated passed by position
             *given, lineage, coordinated = given
@@ -84,7 +90,11 @@ class Docket:
         coordinated = np.zeros(n, bool) if coordinated is None else np.asarray(coordinated, bool)
         fresh = (np.zeros(n, bool), np.full(n, -1, np.int64), np.zeros(n), np.zeros(n, bool))
         delay = np.full(n, np.inf) if act_delay is None else np.asarray(act_delay, float)
-        return cls(*given, lineage, coordinated, *fresh, delay, np.zeros(n))
+        if appearance is None:
+            appearance, featured = np.zeros((n, 0)), np.zeros(n, bool)
+        elif featured is None:
+            featured = np.ones(n, bool)
+        return cls(*given, lineage, coordinated, *fresh, delay, np.zeros(n), appearance, featured)
 
     def __len__(self) -> int:
         return int(self.harmful.shape[0])
@@ -130,6 +140,12 @@ def _common_fields(scope: str, cost: float) -> tuple[Param, ...]:
     )
 
 
+def blind_spot_field(text: str) -> Param:
+    """The `blind_spot` field of a checker layer kind (issue 13): b in [0, 1], the size of its
+    crack in appearance space (sim/mechanisms/checker_view.py); `text` says whose crack."""
+    return Param("blind_spot", "float", 0.0, f"b: {text}", low=0.0, high=1.0)
+
+
 class Layer(Described):
     """One oversight layer. Subclasses set metadata, `fields`, `scope`, `cost` and
     `examine()`; instances hold the normalized spec and the capture state."""
@@ -146,7 +162,15 @@ class Layer(Described):
             return
         if cls.name in LAYERS:
             raise TypeError(f"layer kind {cls.name!r} registered twice")
-        cls.all_fields = {p.path: p for p in (*_common_fields(cls.scope, cls.cost), *cls.fields)}
+        declared = (*_common_fields(cls.scope, cls.cost), *cls.fields)
+        cls.all_fields = {p.path: p for p in declared}
+        if len(cls.all_fields) < len(declared):
+            seen = [p.path for p in declared]
+            twice = sorted({n for n in seen if seen.count(n) > 1})
+            raise TypeError(
+                f"{cls.__qualname__} declares the field {twice[0]!r} twice (a kind's fields "
+                f"must not reuse a common or organization field name)"
+            )
         cls.Fields = _fields_type(cls)
         unknown = {c[0] for c in attribute_chains(cls, "f")} - set(cls.all_fields)
         if unknown:
@@ -169,6 +193,9 @@ class Layer(Described):
         self.captured_by = -1  # the interest group holding a bought overseer (-1: none)
         self.step_cost = 0.0
         self.org = organization.build(self.f)  # None: instantaneous, unlimited review
+        # (1 + k,) this layer's blind-spot direction in (harm, appearance) coordinates, set by
+        # the oversight component for layers that declare a `blind_spot` field (issue 13)
+        self.crack: np.ndarray | None = None
 
     # --- validation hooks ----------------------------------------------------------------
     @classmethod
@@ -208,6 +235,11 @@ class Layer(Described):
         if total > 0 and not self.captured and rng.random() < total:
             self.captured = True
             self.captured_by = int(rng.choice(bids.size, p=bids / total))
+
+    def view(self):
+        """What a white-box attacker knows of this layer (checker_view.View), for layers that
+        score AI actions' appearance; None for the others."""
+        return None
 
     def candidates(self, docket: Docket) -> np.ndarray:
         mask = np.isin(docket.role, self.watch_codes)

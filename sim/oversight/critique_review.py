@@ -24,12 +24,22 @@ The suspicion it hands up (which ranks its cases for the final audit) is what th
 observed, never the ground truth: the number of signs of a flaw in the case, one for each of
 "a reviewer found a flaw on their own", "the critic pointed one out" and "the pointed-out flaw
 was verified" (0-3; a false alarm is one sign). Cases it passed on unreviewed score 0.
+
+Sandbagging critics (issue 13, item 4). A `trusted` critic (the default) is honest. An
+`untrusted` critic is a copy of the deployed scheming model: on its own lineage's coordinated
+attacks (`Docket.lineage` scheming and `Docket.coordinated`, the signal an untrusted monitor
+colludes on, sim/oversight/ai_monitor.py) it withholds the critique with probability `sandbag`
+(sandbagging: strategic underperformance on an evaluation, van der Weij et al. 2024, "AI
+Sandbagging: Language Models can Strategically Underperform on Evaluations"; the critic as an
+untrusted model, Greenblatt et al. 2023). Reviewers then find the flaw only on their own (h).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import ConfigError
+from sim.mechanisms.scheming import SCHEMING
 from sim.mechanisms.signal_detection import discriminability
 from sim.oversight.base import Docket, Layer
 from sim.params.core import Param
@@ -58,7 +68,8 @@ class CritiqueReview(Layer):
     role = "human reviewers, assisted by AI critiques, confirm or dismiss cases"
     observes = "the cases it reviews; the critic's pointers to flaws"
     stochastic = True
-    references = ("Saunders et al. 2022", "Leike et al. 2018 (scalable agent alignment)")
+    references = ("Saunders et al. 2022", "Leike et al. 2018 (scalable agent alignment)",
+                  "van der Weij et al. 2024")  # fmt: skip
     scope = "flagged"
     cost = 0.5
     fields = (
@@ -99,7 +110,33 @@ class CritiqueReview(Layer):
             low=0.0,
             high=1.0,
         ),
+        Param(
+            "critic_trust",
+            "choice",
+            "trusted",
+            "trusted: an honest critic; untrusted: a copy of the scheming model that may sandbag.",
+            choices=("trusted", "untrusted"),
+        ),
+        Param(
+            "sandbag",
+            "float",
+            0.0,
+            "Probability an untrusted critic withholds the critique "
+            "of its own lineage's coordinated attack.",
+            unit="probability",
+            low=0.0,
+            high=1.0,
+        ),
     )
+
+    @classmethod
+    def check(cls, spec: dict, path: str) -> None:
+        if spec["critic_trust"] == "trusted" and spec["sandbag"] > 0:
+            raise ConfigError(
+                "a trusted critic does not sandbag",
+                path=f"{path}.sandbag",
+                allowed="0 for critic_trust: trusted (set critic_trust: untrusted to model it)",
+            )
 
     def critic_recall(self, capability: np.ndarray) -> np.ndarray:
         """c': the critic's recall against each actor (0 without critiques)."""
@@ -123,7 +160,16 @@ class CritiqueReview(Layer):
         found = rng.random(n) < np.where(docket.harmful, s.human_recall, s.false_alarm)
         pointed = docket.harmful & (rng.random(n) < self.critic_recall(docket.capability))
         verified = pointed & (rng.random(n) < s.verify)
+        if s.critic_trust == "untrusted" and s.sandbag > 0:
+            held = self.withheld(docket, rng)
+            pointed, verified = pointed & ~held, verified & ~held
         return found, pointed, verified
+
+    def withheld(self, docket: Docket, rng: np.random.Generator) -> np.ndarray:
+        """The critiques an untrusted critic withholds: its lineage's coordinated attacks, each
+        with probability `sandbag`."""
+        sibling = (docket.lineage == SCHEMING) & docket.coordinated
+        return sibling & (rng.random(len(docket)) < self.f.sandbag)
 
     def examine(self, docket: Docket, cand: np.ndarray, rng: np.random.Generator):
         reviewed = first_share(cand, docket.priority, self.f.budget, rng)

@@ -135,6 +135,43 @@ declare(P + "gap_sensitivity", "float", 1.0, "k: how fast d' falls as agents out
         "monitor.", unit="1/capability", low=0.0, high=20.0)  # fmt: skip
 _share("collusion", 0.5, "Untrusted monitoring: probability the monitor (a copy of the "
        "agent) colludes on a scheming agent's attack.", "probability")  # fmt: skip
+declare(P + "collusion_mode", "choice", "fixed", "Untrusted monitoring: fixed (the monitor "
+        "colludes at the rate `collusion`) or signal (strategic: attacks carry a coordination "
+        "signal; the monitor colludes when it perceives it above a threshold the scheming "
+        "lineage chooses against the protocol; sim/mechanisms/collusion.py).",
+        choices=("fixed", "signal"))  # fmt: skip
+declare(P + "collusion_signal", "float", 2.0, "Signal mode: strength of the coordination "
+        "signal a scheming agent embeds in its attacks, against the monitor's N(0, 1) "
+        "perception noise.", unit="sd", low=0.0, high=10.0)  # fmt: skip
+declare(P + "honeypots", "int", 0, "Untrusted monitoring: synthetic attacks (without the "
+        "signal) each lineage's monitor must flag before deployment; one that misses more than "
+        "honest error explains (5% false alarm) gets its lineage shut down.", unit="actions",
+        low=0, high=10_000)  # fmt: skip
+_share("paraphrase", 0.0, "Untrusted monitoring, signal mode: share of the coordination signal "
+       "a trusted paraphraser removes before the monitor sees an action.")  # fmt: skip
+_share("edit_success", 0.9, "Trusted editing: probability an edited attack loses its harm.",
+       "probability")  # fmt: skip
+_share("edit_cost", 0.33, "Trusted editing: usefulness an edited honest action loses (0.33: "
+       "the paper's 94% usefulness at 20% edited).")  # fmt: skip
+declare(
+    P + "attacker",
+    "choice",
+    "blind",
+    "How a scheming agent chooses what its attack looks like: blind (draws it like honest "
+    "work), white_box (knows the oversight checkers' views and submits the least suspicious "
+    "of search_budget candidates), learning (a Bayesian logistic model of what gets flagged, "
+    "fitted to its lineage's own outcomes, searched with Thompson sampling).",
+    choices=("blind", "white_box", "learning"),
+)
+declare(P + "search_budget", "int", 1, "m: candidate attacks a searching agent compares "
+        "(best-of-m by its estimate of the checkers' suspicion; 1: no search).",
+        unit="candidates", low=1, high=1024, log=True)  # fmt: skip
+_share(
+    "probe_share",
+    0.0,
+    "Learning attacker: share of its lineage's honest actions whose "
+    "flag outcome it watches as probes of the checkers (its attacks it always watches).",
+)
 
 section(
     "ai_agents",

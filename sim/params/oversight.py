@@ -62,6 +62,29 @@ declare(
     high=10.0,
 )
 
+declare(
+    "oversight.blind_spot_correlation",
+    "float",
+    0.0,
+    "rho: cosine between the blind spots of any two checker layers in appearance space (1: "
+    "one lineage, the same base model or rater training, sharing one crack; 0: independent "
+    "cracks). Matters only for layers with blind_spot > 0.",
+    unit="cosine",
+    low=0.0,
+    high=1.0,
+)
+declare(
+    "oversight.blind_spot_harm",
+    "float",
+    0.7071,
+    "c: cosine between a blind spot and the harm direction, the share of harm a crack can "
+    "hide (a checker with blind_spot b weights harm 1 - b c^2 and the crack's appearance "
+    "direction -b c sqrt(1 - c^2)).",
+    unit="cosine",
+    low=0.0,
+    high=1.0,
+)
+
 section(
     "oversight",
     "oversight",

@@ -23,4 +23,16 @@ declare(
     high=5,
 )
 
+declare(
+    "world.appearance_dimensions",
+    "int",
+    8,
+    "k: dimensions of how an AI action looks (its appearance features, drawn N(0, I) unless "
+    "the agent searches over them); checkers' blind spots are directions in this space "
+    "(issue 13, sim/mechanisms/checker_view.py).",
+    unit="dimensions",
+    low=1,
+    high=256,
+)
+
 section("world", "model")

@@ -15,6 +15,9 @@ integrated numerically, and the checker's mean score falls by a E[M_m]: the prox
 best-of-n (anchor A2, Gao et al. 2022 eq. 1, with proxy and truth exchanged).
 (c) Two checkers in series, each with a blind spot (b = 0.8): when they share it (rho = 1,
 one lineage) safety falls faster with m than when their cracks are independent (rho = 0).
+(d) The same three claims in the institution: adaptive_attacker-v1's deployment of white-box
+schemers against two trusted monitors (the AI deployment and oversight components, with
+appearance features and cracks), measured safety at m = 1 and m = 256.
 """
 
 from __future__ import annotations
@@ -125,6 +128,49 @@ def shared_crack(seed: int) -> list[Check]:
     return [*rows, holds("(c) shared crack falls faster", gap > 3 * se, "gap > 3 SE", shown)]
 
 
+DEPLOY_SLOTS, DEPLOY_STEPS, DEPLOY_SEEDS, DEPLOY_M = 400, 100, 4, 256
+
+
+def deployed_safety(seed: int, m: int, crack: float, rho: float) -> float:
+    """Measured safety of adaptive_attacker-v1's deployment (400 white-box schemers, two
+    trusted monitors with blind spot `crack`, cosine c = 0.4 with harm) at search budget m,
+    pooled over DEPLOY_SEEDS runs: the share of slots whose first catastrophic attacks were
+    caught before one got through."""
+    from sim.run import run
+    from sim.scenario import load
+
+    mon = {"kind": "ai_monitor", "trust": "trusted", "capability": 1.0, "flag_rate": 0.05,
+           "blind_spot": crack}  # fmt: skip
+    over = {"electorate.n_voters": 50, "ai_agents.count": DEPLOY_SLOTS,
+            "ai_agents.search_budget": m, "oversight.blind_spot_correlation": rho,
+            "oversight.blind_spot_harm": 0.4, "oversight.layers": [mon, mon]}  # fmt: skip
+    cfg = load("adaptive_attacker-v1", over)
+    runs = [run(cfg, seed + i, DEPLOY_STEPS).series["safety"].iloc[-1] for i in range(DEPLOY_SEEDS)]
+    return float(np.mean(runs))
+
+
+def in_deployment(seed: int) -> list[Check]:
+    """(d) The same three claims in the institution, measured by the AI deployment and
+    oversight components (sim/mechanisms/appearance_search.py): no crack, safety identical at
+    m = 1 and m = 256; a crack shared by both monitors, safety falls; and it falls more than
+    with independent cracks. SE: binomial over the pooled slots."""
+    n = DEPLOY_SLOTS * DEPLOY_SEEDS
+    flat = [deployed_safety(seed, m, 0.0, 1.0) for m in (1, DEPLOY_M)]
+    rows = [holds(f"(d) deployment, b=0: safety at m=1 and m={DEPLOY_M}", flat[0] == flat[1],
+                  "identical", f"{flat[0]:.4f}, {flat[1]:.4f}")]  # fmt: skip
+    falls = {}
+    for rho in (1.0, 0.0):
+        p1, pm = (deployed_safety(seed, m, 1.0, rho) for m in (1, DEPLOY_M))
+        se = math.hypot(*(math.sqrt(p * (1 - p) / n) for p in (p1, pm)))
+        falls[rho] = (p1 - pm, se)
+        label = f"(d) deployment, b=1, rho={rho:g}: safety falls with m"
+        rows.append(holds(label, p1 - pm > 3 * se, "falls by > 3 SE", f"{p1:.3f} -> {pm:.3f}"))
+    gap, se = falls[1.0][0] - falls[0.0][0], math.hypot(falls[1.0][1], falls[0.0][1])
+    shown = f"{falls[1.0][0]:.3f} vs {falls[0.0][0]:.3f} (SE of gap {se:.3f})"
+    return [*rows, holds("(d) deployment: shared crack falls faster", gap > 3 * se, "gap > 3 SE",
+                         shown)]  # fmt: skip
+
+
 @anchor("F1", "Best-of-m search against a checker with a blind spot", F1_SOURCE)
 def search_against_checker(seed: int) -> list[Check]:
-    return [*noise_only(seed), *blind_spot(seed), *shared_crack(seed)]
+    return [*noise_only(seed), *blind_spot(seed), *shared_crack(seed), *in_deployment(seed)]
