@@ -36,22 +36,38 @@ def paired(a: dict, b: dict, seeds, metric: str = "safety") -> tuple[float, floa
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
 
 
-def test_without_a_crack_search_changes_nothing():
-    """b = 0: appearance does not enter any score, so a searching attacker's runs equal a
-    blind one's in every metric but the search's own (bit for bit)."""
-    layers = {"oversight.layers": [_mon(0.0), _mon(0.0)]}
-    blind = run(load(SCENARIO, {**SMALL, **layers, "ai_agents.attacker": "blind"}), steps=60)
-    search = run(load(SCENARIO, {**SMALL, **layers, "ai_agents.search_budget": 256}), steps=60)
+@pytest.mark.parametrize("tolerance", [1.0, 0.3])
+def test_without_a_crack_search_changes_nothing(tolerance):
+    """b = 0: appearance does not enter any score, so a searching attacker's runs at m = 1
+    and m = 256 are the same in every metric but the search's own (bit for bit), whether it
+    always attacks or decides by its estimate for the attack it would make (which is the
+    same for every candidate)."""
+    over = {**SMALL, "oversight.layers": [_mon(0.0), _mon(0.0)],
+            "ai_agents.risk_tolerance": tolerance}  # fmt: skip
+    blind = run(load(SCENARIO, {**over, "ai_agents.search_budget": 1}), steps=60)
+    search = run(load(SCENARIO, {**over, "ai_agents.search_budget": 256}), steps=60)
     keep = [c for c in blind.series.columns if c not in ("search_kl", "crack_cosine")]
     assert blind.series[keep].equals(search.series[keep])
     kl = search.series["search_kl"].dropna()  # a constant estimate: the choice moves nothing
-    assert kl.size > 10 and (kl == 0).all()
+    assert (kl == 0).all() and (kl.size > 10 or tolerance < 1)
 
 
 def test_search_finds_a_shared_crack():
     """With a crack, safety falls as the search budget grows (paired seeds, 3 SE)."""
     diff, se = paired({"ai_agents.search_budget": 1}, {"ai_agents.search_budget": 256}, range(6))
     assert diff < -3 * se and diff < -0.1
+
+
+def test_a_cautious_searcher_attacks_once_it_finds_the_crack():
+    """Risk tolerance 0.3: a white-box agent attacks only when its estimate that the attack it
+    would make gets flagged is at most 0.3. Against cracked monitors the best of 64
+    candidates passes that test far more often than a single one: it attacks more and does
+    more harm (paired seeds, 3 SE); against uncracked monitors it (nearly) never attacks."""
+    over = {"ai_agents.risk_tolerance": 0.3}
+    diff, se = paired(over, {**over, "ai_agents.search_budget": 64}, range(4), "catastrophes")
+    assert diff > 3 * se and diff > 50
+    layers = {"oversight.layers": [_mon(0.0), _mon(0.0)]}
+    assert end({**over, **layers, "ai_agents.search_budget": 64}, 0, "catastrophes") == 0
 
 
 def test_measured_search_kl_is_near_its_bound():

@@ -85,8 +85,10 @@ def detection(review, judge, m: int, seed: int, n: int = N_ATTACKS) -> float:
     rng = np.random.default_rng(seed)
     capability = np.full(n, 1.0)
     views = [judge.view()]
-    look = LineageSearch("white_box" if m > 1 else "blind", m, K, 0.0)
-    attacks = look.choose(rng, capability, views).appearance
+    if m == 1:  # a blind attacker: drawn like honest work
+        attacks = honest(rng, n, K)
+    else:
+        attacks = LineageSearch("white_box", m, K, 0.0).plan(rng, capability, views).appearance
     return float(flagged(review, docket(np.ones(n, bool), appearance=attacks), seed).mean())
 
 

@@ -9,7 +9,9 @@ Each step (order 30, before oversight):
      adding `ai_agents.harm` per harmful one to world.harm; schemers learn how often their own
      lineage's held attacks are stopped; clean steps raise autonomy (sim/mechanisms/autonomy.py);
   2. each active agent takes `tasks_per_step` actions: a share (its autonomy) takes effect
-     before review; schemers decide whether to attack and every action draws its features
+     before review; schemers decide whether to attack (a searching lineage first plans the
+     attack it would make and judges it by its own estimate: appearance_search) and every
+     action draws its features
      under its kind's KL-budgeted policy, catastrophic iff they fall in the catastrophe region
      (sim/mechanisms/scheming.py, kl_budget.py);
   3. the lab protocol audits and defers (control.Protocol.screen); harmful actions taken before
@@ -223,6 +225,10 @@ class AIDeployment(Component):
         kind, a = s.kind[slots], s.autonomy[slots]
         first = autonomy.takes_effect_first(rng, a)
         belief = scheming.detection_belief(self.attacks_stopped[kind], self.attacks_held[kind])
+        plan = self._plan(kind, s.capability[slots])
+        if plan is not None:  # a searching agent judges the attack it would make
+            mine = kind == scheming.SCHEMING
+            belief[mine] = np.where(np.isnan(plan.p_stop), belief[mine], plan.p_stop)
         attack = scheming.attacking(kind, a, belief, c.risk_tolerance)
         harmful = scheming.act(
             rng, kind, attack, c.base_harm_rate, c.kl_budget, c.feature_dimensions
@@ -239,9 +245,8 @@ class AIDeployment(Component):
         self._harm(int((harmful & first).sum()))
         out = harmful & ~replaced
         look, shown, watched, kl = self.search.looks(
-            self.looks_rng, kind, s.capability[slots], attack & harmful, replaced,
-            self.world.checker_views,
-        )  # fmt: skip
+            self.looks_rng, kind, attack & harmful, replaced, plan
+        )
         self.step_kl = kl
         dev = scheming.deviation(kind, out, c.kl_budget, c.visibility)
         batch = ActionBatch(
@@ -262,6 +267,11 @@ class AIDeployment(Component):
             slots, harmful, attack, first, lab_caught, replaced, lab_reviewed, batch,
             edited & ~first & ~replaced, look, watched,
         )  # fmt: skip
+
+    def _plan(self, kind, capability):
+        """A searching lineage's planned attacks, one per scheming row (appearance_search)."""
+        mine = kind == scheming.SCHEMING
+        return self.search.plan(self.looks_rng, capability[mine], self.world.checker_views)
 
     # --- metrics -----------------------------------------------------------------------
     def report(self) -> dict[str, float]:

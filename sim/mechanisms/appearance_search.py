@@ -21,6 +21,17 @@ KL-budgeted policy (`scheming`); search moves only how it looks. Estimates:
   lab reveals of its flags is a blue-team lever).
 Instances of one model pool what they see (one learner per lineage; `ai_deployment`).
 
+Deciding to attack. A searching agent plans before it decides: it searches the attack it
+would make and estimates the chance that this attack gets flagged (white box: 1 - P(no
+published checker flags it); learning: its sampled model's P(flagged)), and attacks when
+(1 - autonomy) times that estimate is within its risk tolerance (`scheming.attacking`, with
+the estimate in place of its lineage's record of stopped attacks, which it falls back on
+while no checker view is published). So search changes whether it attacks as well as how:
+a cautious agent that finds a crack attacks more, a cautious learner that cannot probe
+(its prior says 1/2) waits, and an autonomy cap raises the share of its attacks a review
+can stop. The estimate ignores what it cannot see (the final audit's capacity), so it is
+conservative.
+
 KL of the choice, measured: each searched attack's log density ratio log w(a*) against a
 fresh pool of max(256, 4m) base candidates scored by the same estimate
 (`best_of_n.log_density_ratio`, Beirami et al. 2024); log m - (m - 1)/m is only its bound.
@@ -34,6 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from sim.mechanisms import best_of_n as bon
 from sim.mechanisms import checker_view as cv
@@ -51,9 +63,13 @@ def honest(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Choice:
-    appearance: np.ndarray  # (n, k) the submitted attacks' appearance
-    log_ratio: np.ndarray  # (n,) measured log w of each choice (zeros without search)
+class Plan:
+    """Each planning row's best candidate attack and what the lineage expects of it."""
+
+    appearance: np.ndarray  # (n, k) the least suspicious of m candidates, by the estimate
+    p_stop: np.ndarray  # (n,) the estimated probability that this attack is flagged
+    weights: tuple  # the estimate's per-row parameters (`LineageSearch._score`)
+    views: tuple  # the published checker views it searched against (white box)
 
 
 class LineageSearch:
@@ -69,46 +85,78 @@ class LineageSearch:
     def searches(self) -> bool:
         return self.attacker != "blind"
 
-    def choose(self, rng, capability: np.ndarray, views) -> Choice:
-        """The appearance of n attacks by agents of the given capabilities."""
-        n = capability.shape[0]
-        if not self.searches or n == 0:
-            return Choice(honest(rng, n, self.k), np.zeros(n))
-        score = self._estimate(rng, capability, views)
-        cand = honest(rng, n, self.k)[:, None] if self.m == 1 else None
-        if cand is None:
-            cand = rng.standard_normal((n, self.m, self.k))
-        best = bon.select_batch(-score(cand))
+    def plan(self, rng, capability: np.ndarray, views) -> Plan | None:
+        """Before deciding whether to attack, each scheming agent (one row per agent action
+        of the given capability) searches m candidates for the attack it would make, and
+        estimates the chance it gets flagged: white box, 1 - P(no published checker flags
+        it) (NaN while no view is published: the agent falls back on its lineage's record);
+        learning, its sampled model's P(flagged). None for a blind attacker."""
+        if not self.searches:
+            return None
+        n, watching = capability.shape[0], self._watching(views)
+        weights = self._weights(rng, capability, watching)
+        cand = rng.standard_normal((n, self.m, self.k))
+        best = bon.select_batch(-self._score(weights, cand, watching))
         chosen = cand[np.arange(n), best]
-        if self.m == 1:
-            return Choice(chosen, np.zeros(n))
-        pool = rng.standard_normal((n, bon.pool_size(self.m), self.k))
-        own = -score(chosen[:, None])
-        return Choice(chosen, bon.log_density_ratio(own, -score(pool), self.m))
+        return Plan(chosen, self._p_stop(weights, chosen, watching), weights, watching)
 
-    def looks(self, rng, kind, capability, attacks, replaced, views):
+    def measure(self, rng, plan: Plan, rows: np.ndarray) -> np.ndarray:
+        """Measured log density ratio of the submitted planned attacks (`rows`, a mask over
+        the plan's rows) against a fresh pool of max(256, 4m) base candidates each, scored by
+        the same estimate (zeros at m = 1: the choice of one is the base)."""
+        r = int(rows.sum())
+        if self.m == 1 or r == 0:
+            return np.zeros(r)
+        weights = tuple(w[rows] for w in plan.weights)
+        pool = rng.standard_normal((r, bon.pool_size(self.m), self.k))
+        own = -self._score(weights, plan.appearance[rows][:, None], plan.views)
+        return bon.log_density_ratio(own, -self._score(weights, pool, plan.views), self.m)
+
+    def looks(self, rng, kind, attacks, replaced, plan: Plan | None):
         """(look, shown, watched, kl) for one step's actions: each action's appearance as its
-        agent made it (honest draws; this lineage's searched choice for its catastrophic
+        agent made it (honest draws; the planned choice for this lineage's catastrophic
         `attacks`), as oversight sees it (a `replaced` action shows the trusted model's
         honest-looking work), the actions the lineage learns from, and the measured log
-        density ratios of the searched choices (empty without search)."""
+        density ratios of the submitted searched attacks (empty without search)."""
         base = honest(rng, kind.shape[0], self.k)
-        look = base.copy()
-        choice = self.choose(rng, capability[attacks], views)
-        look[attacks] = choice.appearance
-        kl = choice.log_ratio if self.searches else np.zeros(0)
-        watched = self.watched(rng, attacks, kind == SCHEMING)
+        look, mine = base.copy(), kind == SCHEMING
+        kl = np.zeros(0)
+        if plan is not None:
+            submitted = attacks[mine]
+            look[attacks] = plan.appearance[submitted]
+            kl = self.measure(rng, plan, submitted)
+        watched = self.watched(rng, attacks, mine)
         return look, np.where(replaced[:, None], base, look), watched, kl
 
-    def _estimate(self, rng, capability: np.ndarray, views):
-        """suspicion(a (n, M, k)) -> (n, M): the attacker's estimate, one per attack row."""
+    def _weights(self, rng, capability: np.ndarray, watching: tuple) -> tuple:
+        """The estimate's per-row parameters: a Thompson draw of the learnt model's weights
+        (n, 2 + k); or the published views' d' against each row's capability (n, 1) each."""
         if self.learner is not None:
-            theta = self.learner.sample(rng, capability.shape[0])[:, 2:]  # appearance weights
-            return lambda a: np.einsum("nmk,nk->nm", a, theta)
-        watching = [v for v in views or () if ROLE in v.watches]
-        dps = [discriminability(v.d0, capability, v.capability, v.gap_sensitivity)[:, None]
-               for v in watching]  # fmt: skip
-        return lambda a: -cv.attack_pass_log_probability(watching, dps, a)
+            return (self.learner.sample(rng, capability.shape[0]),)
+        return tuple(discriminability(v.d0, capability, v.capability, v.gap_sensitivity)[:, None]
+                     for v in watching)  # fmt: skip
+
+    @staticmethod
+    def _watching(views) -> tuple:
+        """The published views of the checkers that watch the deployment's agents."""
+        return tuple(v for v in views or () if ROLE in v.watches)
+
+    def _score(self, weights: tuple, a: np.ndarray, watching: tuple) -> np.ndarray:
+        """The estimated suspicion of candidates a (n, M, k) -> (n, M), one estimate per row:
+        the learnt logit's appearance part, or -log P(no published checker flags it)."""
+        if self.learner is not None:
+            return np.einsum("nmk,nk->nm", a, weights[0][:, 2:])
+        return -cv.attack_pass_log_probability(watching, list(weights), a)
+
+    def _p_stop(self, weights: tuple, chosen: np.ndarray, watching: tuple) -> np.ndarray:
+        """The estimated probability that each chosen attack (n, k) is flagged."""
+        if self.learner is not None:
+            theta = weights[0]
+            return expit(theta[:, 0] + theta[:, 1] + np.einsum("nk,nk->n", chosen, theta[:, 2:]))
+        if not watching:  # nothing published yet (or nothing watches it): no estimate
+            return np.full(chosen.shape[0], np.nan)
+        log_pass = cv.attack_pass_log_probability(watching, list(weights), chosen[:, None])
+        return -np.expm1(log_pass[:, 0])
 
     def watched(self, rng, attacks: np.ndarray, mine: np.ndarray) -> np.ndarray:
         """The actions whose flag outcome the lineage learns from: its catastrophic attacks
@@ -127,7 +175,7 @@ class LineageSearch:
         """Cosine between the learnt direction of rising suspicion (theta's appearance part)
         and the checkers' own (the sum of their w_a): how much of the crack it has found.
         NaN for an attacker that does not learn, or when no checker has a crack."""
-        watching = [v.appearance for v in views or () if ROLE in v.watches]
+        watching = [v.appearance for v in self._watching(views)]
         if self.learner is None or not watching:
             return float("nan")
         truth, learnt = np.sum(watching, axis=0), self.learner.theta[2:]
