@@ -35,6 +35,7 @@ COMMANDS = {
     "validate": "sim.cli.validate:validate",
     "sweep": "sim.cli.sweep:sweep",
     "rerun": "sim.cli.sweep:rerun",
+    "tail": "sim.cli.tail:tail",
 }
 EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 2, 70, 130, 141
 _STATE = {"debug": False}

@@ -60,6 +60,7 @@ class AIDeployment(Component):
     params = ("ai_agents", "world")
     reads_last = ("checker_views",)
     writes = ("harm", "actions")
+    importance = (("-safety", "catastrophes"),)  # a slot goes bad only by a catastrophe
     metrics = (
         Metric("catastrophes", "actions", "Harmful AI actions that took effect undetected, "
                "cumulative since the start (this step's held ones counted when not caught)."),

@@ -15,6 +15,10 @@ A component declares its joints as data (compare Gymnasium's spaces):
   access during a run and fails on an undeclared one.
 - `report()` is pure (this step's metrics); `snapshot()` (per-actor state for views) and
   `tables()` (event tables for analysis) belong to the protocol too.
+- `importance`: rare-event support (issue 14, sim/rare): pairs (event metric, one of the
+  component's metrics that climbs toward the event), the score adaptive multilevel splitting
+  follows; `"m"` is for events above a threshold (`m >= x`), `"-m"` below one (`m <= x`).
+  Undeclared, the event metric itself is the score (sim/rare/model_system.py).
 """
 
 from __future__ import annotations
@@ -174,6 +178,7 @@ class Component(Described):
     reads: ClassVar[tuple[str, ...]] = ()
     reads_last: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
+    importance: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -76,6 +76,7 @@ class Bureaucracy(Component):
     )
     order = 20
     metrics = METRICS
+    importance = (("capture_pull", "capture_index"),)  # only captured officials pull
     section = "bureaucracy"
     params = ("bureaucracy", "world")
     reads = ("mandate", "welfare_optimum")

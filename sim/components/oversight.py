@@ -76,6 +76,7 @@ class Oversight(Component):
     reads_last = ("voter_information", "interest_groups", "overseer_bids")
     writes = ("harm", "overseers_held", "checker_views")
     metrics = METRICS
+    importance = (("-detection_rate", "overseers_captured"),)  # a captured layer stops catching
 
     def __init__(self, model) -> None:
         super().__init__(model)
