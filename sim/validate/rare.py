@@ -8,7 +8,9 @@ layers all missing (p = miss^k) at all three levels, and on a capture chain at 1
 captured count as score, AMS on the chain is heavy-tailed at smaller p: see sim/rare/ams.py).
 G2 importance sampling tuned by cross-entropy (Rubinstein 1999; de Boer et al. 2005) on all
 three systems at all three levels. G3 plain Monte Carlo with a Clopper-Pearson interval, at
-1e-3 only: at 1e-6 it needs ~1e8 paths for 10% relative error, out of reach.
+1e-3 only: at 1e-6 it needs ~1e8 paths for 10% relative error, out of reach. G1 also runs
+AMS on the simulator itself, on a case whose probability is known in closed form
+(`in_simulator`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,27 @@ def g1(seed: int) -> list[Check]:
         system = make(name, p)
         est = ams.estimate(system, AMS_N, AMS_K, seed + i)
         rows.append(check(f"AMS {name} p={p:g}, n={AMS_N}, k={AMS_K}", est, system.exact()))
-    return rows
+    return [*rows, in_simulator(seed)]
+
+
+def in_simulator(seed: int, particles: int = 100) -> Check:
+    """AMS on the model itself (sim/rare/model_system.py): one aligned AI agent, no protocol,
+    one task a step at harm rate 0.05 over 20 steps, so catastrophes by step 20 ~
+    Binomial(20, 0.05) and P(catastrophes >= 6) = 3.3e-4, scored by the catastrophe count."""
+    from scipy.stats import binom
+
+    from sim.rare.event import parse
+    from sim.rare.model_system import ModelSystem, importance_for
+    from sim.scenario import load
+
+    over = {"electorate.n_voters": 100, "ai_agents.count": 1, "ai_agents.alignment": "aligned",
+            "ai_agents.protocol": "none", "ai_agents.base_harm_rate": 0.05,
+            "steps": 20}  # fmt: skip
+    config, event = load("ai_control_protocols-v1", over), parse("catastrophes >= 6")
+    system = ModelSystem(config, event, 20, importance_for(event, config))
+    est = ams.estimate(system, particles, particles // 10, seed)
+    return check(f"AMS in the simulator, Binomial(20, 0.05) >= 6, n={particles}", est,
+                 float(binom.sf(5, 20, 0.05)))  # fmt: skip
 
 
 @anchor("G2", "Importance sampling with a cross-entropy tilt reproduces exact rare-event "
