@@ -2,9 +2,9 @@
 waitress) on a free loopback port; 20 clients fire the heaviest request the schema and the
 work budget allow at once (a draw of an uncached view, then the simulation job the page
 would start for it) while another client loads the layout every 100 ms. The layout keeps
-answering within 2 s, the heavy requests are answered "running" or "busy" at once, at most
-`Limits.jobs` simulation processes ever run, and once the server is stopped no process it
-started is left (no zombie, no orphan)."""
+answering within 3 s (2 s until issue 13; see the assertion), the heavy requests are
+answered "running" or "busy" at once, at most `Limits.jobs` simulation processes ever run,
+and once the server is stopped no process it started is left (no zombie, no orphan)."""
 
 from __future__ import annotations
 
@@ -184,7 +184,12 @@ def test_heavy_requests_never_stall_the_server_and_leave_no_process(server):
     print(report)
     assert len(answers) == 3 * CLIENTS, report
     assert kinds.count("running") == Limits().jobs and kinds.count("busy") == CLIENTS - 2, report
-    assert max(layout_times) < 2.0, report
+    # Layout: 1.1-1.4 s measured before issue 13, 1.35-2.08 s after it on an idle 2-core
+    # machine and 2.22 s once in a clean-clone CI run: with 8 waitress threads a layout request
+    # queues behind the burst of 20 heaviest draws, and each draw handles every declared
+    # parameter's control (issue 13 added about fifteen). More threads do not help: the draws
+    # then share the GIL and take 4.5-5 s. Bound 3 s, as for the answers below.
+    assert max(layout_times) < 3.0, report
     # "At once": 1.3-1.6 s measured idle and 2.04 s once in a clean-clone CI run (20 clients
     # on 2 cores, queueing behind each other); a request that waited for a simulation job
     # would take the job's length (the HEAVY job runs far longer than LOAD_SECONDS).

@@ -4,8 +4,9 @@ oversight checkers' cracks, white box or learnt (issue 13, item 2; the deploymen
 
 Every AI action has appearance features a in R^k (world.appearance_dimensions); honest work,
 and every action of a `blind` attacker, draws a ~ N(0, I). A searching lineage draws m
-candidate appearances for each of its catastrophic attacks (the agent knows which of its own
-actions are) and submits the one with the lowest estimated suspicion: best-of-m by a proxy
+candidate appearances for the attack each of its agents' actions would be (`plan`) and, when
+the action is a catastrophic attack (the agent knows which of its own actions are), submits
+the one with the lowest estimated suspicion: best-of-m by a proxy
 (Gao, Schulman & Hilton 2022; `best_of_n`). What the action does (its harm) is fixed by the
 KL-budgeted policy (`scheming`); search moves only how it looks. Estimates:
 - `white_box`: -log P(no checker flags it), from the checkers' published views

@@ -33,7 +33,6 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy.special import ndtr
-from scipy.stats import binom
 
 FALSE_ALARM = 0.05  # the lab's accepted chance of shutting down an honest monitor
 KAPPAS = np.linspace(-6.0, 10.0, 321)  # the red team's grid of collusion thresholds
@@ -61,6 +60,8 @@ def critical_count(honeypots: int, recall: float) -> int:
     """Most flagged honeypots at which the lab shuts down (-1: the test can never fire)."""
     if honeypots <= 0:
         return -1
+    from scipy.stats import binom  # ~0.5 s to import: only validation needs it
+
     counts = np.arange(honeypots + 1)
     ok = binom.cdf(counts, honeypots, recall) <= FALSE_ALARM
     return int(counts[ok].max()) if ok.any() else -1
@@ -69,6 +70,8 @@ def critical_count(honeypots: int, recall: float) -> int:
 def pass_probability(honeypots: int, recall: float, on_honeypot) -> np.ndarray:
     """Exact P(the monitor passes validation) when it colludes on a honeypot with probability
     `on_honeypot` (and otherwise flags it with the honest recall)."""
+    from scipy.stats import binom
+
     flag = recall * (1.0 - np.asarray(on_honeypot, dtype=float))
     return binom.sf(critical_count(honeypots, recall), honeypots, flag)
 
