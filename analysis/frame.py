@@ -33,6 +33,9 @@ class Frames:
     # per-run event tables, read on demand: an object with `event_tables` (names) and
     # `events(name, design=False)` (a loaded sweep store); None when there are none
     events: Any = None
+    # per-run outcomes that are not metrics: a tail sweep's run_id + tail_* columns
+    # (sim/sweep/tail.py); None for other stores and single runs
+    outcomes: pd.DataFrame | None = None
 
     @property
     def metrics(self) -> list[str]:

@@ -59,6 +59,7 @@ def from_store(res) -> Frames:
         time_means=means,
         sample=_sample(res.problem),
         events=res if getattr(res, "event_tables", None) else None,
+        outcomes=_outcomes(res.summary) if man.get("tail") else None,
     )
     f.notes.extend(_notes(res, f, recorded))
     return f
@@ -71,6 +72,11 @@ def _split(summary: pd.DataFrame, metrics: list[str]) -> tuple[pd.DataFrame, pd.
         cols = {f"{m}_{stat}": m for m in metrics if f"{m}_{stat}" in summary}
         out[stat] = summary[[RUN, *cols]].rename(columns=cols).reset_index(drop=True)
     return out["final"], out["mean"]
+
+
+def _outcomes(summary: pd.DataFrame) -> pd.DataFrame:
+    """A tail sweep's per-run estimate: run_id + the tail_* columns (sim/sweep/tail.py)."""
+    return summary[[RUN, *(c for c in summary.columns if c.startswith("tail_"))]]
 
 
 def _series(res, metrics: list[str]) -> pd.DataFrame | None:

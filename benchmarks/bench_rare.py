@@ -7,6 +7,9 @@ variance of its R estimates over p^2 (p exact) and its cost the mean number of m
 took (for IS the cross-entropy pilot counted). Plain Monte Carlo's relative variance at cost C
 is known exactly, (1 - p) / (p C / c), c its measured cost per path (a binomial proportion),
 so the MC side is exact rather than an estimate that would see no event at p = 1e-6.
+The same measure is taken inside the simulator (`model_case`): importance sampling through
+the AI deployment's declared tilted draw on a first catastrophe within 20 steps at exact
+probability 1e-6 (anchor G4's case; splitting cannot climb toward a first catastrophe).
 Efficiency = MC's relative variance x cost over the method's. Target: at least 100x at
 p ~ 1e-6; at p ~ 1e-2 the numbers say how they compare.
 """
@@ -59,9 +62,44 @@ def main(repeats: int = 20) -> dict:
             out[(label, name)] = gain
             print(f"{label} (exact {system.exact():.3g}), {name}: {gain:,.0f}x plain MC at equal "
                   f"cost ({repeats} runs, {secs:.2f} s each)")  # fmt: skip
+    gain, secs, reps = model_case(max(3, repeats // 4))
+    out[("simulator, first catastrophe, p = 1e-6", "IS")] = gain
+    print(f"simulator, first catastrophe by step 20 (exact 1e-06), IS: {gain:,.0f}x plain MC at "
+          f"equal cost ({reps} runs, {secs:.1f} s each)")  # fmt: skip
     worst = min(v for (label, _), v in out.items() if "1e-6" in label)
     print(f"   at p = 1e-6 the weaker method is {worst:,.0f}x MC (target >= {TARGET:g}x)")
     return out
+
+
+class Deployment:
+    """Anchor G4's one-agent deployment as a system with its exact probability."""
+
+    def __init__(self, p: float):
+        from sim.rare.tail import prepare
+        from sim.validate.rare_model import T, deployment, first_rate
+
+        self.p = p
+        self.system = prepare(deployment(first_rate(p)), "catastrophes >= 1", T, "is")
+
+    def __getattr__(self, name):
+        return getattr(self.system, name)
+
+    def exact(self) -> float:
+        return self.p
+
+
+def model_case(repeats: int) -> tuple[float, float, int]:
+    """IS (cross-entropy pilot counted, budget 400 as in G4) on the simulator at p = 1e-6."""
+    from sim.rare.tail import estimate
+
+    system = Deployment(1e-6)
+
+    def work(_, seed: int) -> tuple[float, int]:
+        est = estimate(system.system, "is", 400, seed)
+        return est.p, est.model_steps
+
+    gain, secs = efficiency(system, work, repeats)
+    return gain, secs, repeats
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ a request thread). `JobManager` is Dash's `DiskcacheManager` with limits:
   job that dies for any reason frees its slot. A request that finds every slot taken starts
   nothing and gets the callback's busy answer (`when_busy`).
 - **Join.** The same request (same callback arguments) while it still runs joins that job.
+- **Stopping.** A page's Cancel kills its job (`cancel`), or asks it to stop by itself
+  (`request_stop`, read by the job through `stop_requested`) when the job can end with an
+  answer of its own (the Tail panel's estimators, `dashboard/tail.py`).
 - **No leftovers.** A reaper thread reaps finished jobs (no zombies); a job stops itself when
   nobody has polled it for `Limits.abandon` seconds (the page was closed) or when its server
   process is gone (no orphans); the server kills its jobs when it stops. Job handles are
@@ -208,6 +211,31 @@ class JobManager(DiskcacheManager):
         self.terminate_job(pid)
         return True
 
+    def request_stop(self, token: Any) -> bool:
+        """Ask the job started for the page's job request `token` to stop by itself (a job
+        that polls `stop_requested` between units of work then ends with its own answer, the
+        Tail panel's estimators). True if such a job is running."""
+        key = self.handle.get(_token_key(token)) if isinstance(token, str) else None
+        if key is None or self._running(key) is None:
+            return False
+        self.handle.set(_stop_key(token), True, expire=RECORD_TTL)
+        return True
+
+    def stop_requested(self, token: Any) -> bool:
+        """Whether the page asked the job of `token` to stop (`request_stop`); read by the
+        job itself."""
+        return isinstance(token, str) and bool(self.handle.get(_stop_key(token[:64])))
+
+    def wait_stopped(self, token: Any, seconds: float) -> bool:
+        """Wait up to `seconds` for the job of `token` to end; True if none runs then."""
+        key = self.handle.get(_token_key(token)) if isinstance(token, str) else None
+        end = time.monotonic() + seconds
+        while key is not None and self._running(key) is not None:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.05)
+        return True
+
     def _child(self, slot: int, job_fn, key: str, args, context) -> NoReturn:
         """The job process: it holds `slot` (an inherited locked descriptor) until it ends."""
         code = 0
@@ -336,6 +364,10 @@ def request_token(args: Iterable[Any]) -> str | None:
 
 def _token_key(token: str) -> str:
     return f"instalign-token-{token}"
+
+
+def _stop_key(token: str) -> str:
+    return f"instalign-stop-{token}"
 
 
 def _job_key(pid: int) -> str:

@@ -35,6 +35,9 @@ class InstitutionModel(mesa.Model):
         self.config = config
         # steps this run is meant to last (what "the first share of the deployment" refers to)
         self.horizon = int(config["steps"] if horizon is None else horizon)
+        # importance sampling's tilted draws and likelihood ratio (sim/rare/tilting.py); None
+        # in an ordinary run, where Component.bernoulli is a plain comparison
+        self.tilting = None
         d, e = config.section("world").dimensions, config.section("electorate")
         self.effort = EffortModel.from_section(config.section("effort"))
         self.electorate = electorate.sample(

@@ -87,7 +87,7 @@ def test_clopper_pearson_intervals_cover_at_least_the_nominal_rate():
     assert coverage(runs, system.exact()) >= 0.95 - 3 * COVER_SE
 
 
-@pytest.mark.parametrize("aid", ["G1", "G2", "G3"])
+@pytest.mark.parametrize("aid", ["G1", "G2", "G3", "G4"])
 def test_anchor_passes(aid):
     rows = ANCHORS[aid].run()
     assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]

@@ -185,7 +185,6 @@ def test_ams_and_mc_reproduce_a_binomial_tail(config):
         (["--event", "catastrophes >= 1", "--by-step", "21"], "--by-step: step 21 is outside"),
         (["--event", "catastrophes >= 1", "--by-step", "0"], "--by-step"),
         (["--event", "catastrophes == 1"], "--method: no importance function"),
-        (["--event", "catastrophes >= 1", "--method", "is"], "no component of the model declares"),
         (["--event", "catastrophes >= 1", "--method", "amss"], "did you mean 'ams'"),
         (["--event", "catastrophes >= 1", "--budget", "1"], "--budget"),
         (["--event", "catastrophes >= 1", "--seed", "-1"], "--seed: -1 is negative"),
@@ -199,6 +198,16 @@ def test_tail_bad_input_is_one_line_and_exit_2(cli, tmp_path, args, fragment):
     code, _, err = cli("tail", SCENARIO, *SETS, *args)
     assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1, err
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_is_without_tilted_draws_is_refused(cli, tmp_path):
+    """Elections alone declare no tilted draws: importance sampling is refused, naming the
+    components that do."""
+    code, _, err = cli("tail", "baseline_democracy-v1", "--event", "mandate_distance >= 3",
+                       "--method", "is", "--out", str(tmp_path / "t.json"))  # fmt: skip
+    assert code == 2 and "--method: importance sampling needs tilted draws" in err, err
+    assert "AI deployment" in err and len(err.strip().splitlines()) == 1, err
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("method", ["mc", "ams"])

@@ -83,8 +83,12 @@ LEAD = ("response", "paired_effects")
 
 def supported(f: Frames, only: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """(figures this sweep supports, {figure: why not} for the others): the LEAD figures
-    first, then registry order. `only` restricts to the named figures (standard or not)."""
+    first, then registry order. `only` restricts to the named figures (standard or not). A
+    tail sweep's store (its runs' outcomes are tail probabilities, sim/sweep/tail.py) records
+    no metric, so its set is the tail-probability figure."""
     standard = [n for n, m in FIGURES.items() if m.NEEDS.standard]
+    if f.outcomes is not None and "tail_probability" in FIGURES:
+        standard = ["tail_probability"]
     names = only or [*(n for n in LEAD if n in standard), *(n for n in standard if n not in LEAD)]
     ok, skipped = [], {}
     for name in names:

@@ -1,6 +1,7 @@
 """Explore: pick a scenario, set its parameters (controls generated from the schema), run it
 and watch the metrics over time as the run goes; replications (n seeds) show as CI bands;
-the watch panel (`dashboard.watch`) shows the agents of a replication step by step. Runs are
+the watch panel (`dashboard.watch`) shows the agents of a replication step by step, and the
+tail panel (`dashboard.tail`) estimates the chance of a rare event by a step. Runs are
 cached by scenario, parameters and seed; a Run whose runs are all cached draws at once,
 otherwise it becomes a simulation job (a background callback with a progress bar and a
 cancel button, see `dashboard.plans`). Drawing only reads the cache.
@@ -22,7 +23,7 @@ from typing import Any
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash import ctx as dash_ctx
 
-from dashboard import controls, glossary, guard, jobs, panels, plans, sections, views, watch
+from dashboard import controls, glossary, guard, jobs, panels, plans, sections, tail, views, watch
 from dashboard.context import Context
 from dashboard.pages.explore_sidebar import (
     figures_class,
@@ -74,6 +75,7 @@ def layout(search: str | None, ctx: Context) -> html.Div:
             dcc.Dropdown(id="explore-metrics", options=glossary.options(config), value=metrics,
                          multi=True, placeholder="the scenario's default metrics"),
             figures,
+            tail.panel(),
             glossary.glossary(config),
             panels.reproduce_panel(P, panels.paste_box(P)),
         ],
@@ -226,6 +228,7 @@ def register(app, ctx: Context) -> None:
     register_sidebar(app)
     sections.register(app, P)
     watch.register(app, ctx)
+    tail.register(app, ctx)
     plans.register_cancel(app, P)
 
 

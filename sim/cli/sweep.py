@@ -108,6 +108,12 @@ def rerun(
             f"no run {run_id}", source=str(store_dir), path="RUN_ID", allowed=_id_range(ids)
         )
     task = next(plan.tasks(res.manifest, res.design, [run_id], str(store_dir / "manifest.json")))
+    if out is not None and task.tail is not None:
+        raise ConfigError(
+            "a tail sweep's run is one tail estimate, with no time series to write",
+            source="--out",
+            allowed="rerun without --out",
+        )
     outcome = execute(task, every=1)
     console = Console(highlight=False, markup=False)
     if not outcome.ok:
@@ -150,7 +156,7 @@ def _compare(res, run_id: int, outcome) -> tuple[list[str], int]:
     if not len(row):
         return [], 0
     pairs = [(key, row[key].iloc[0], value) for key, value in outcome.summary.items()]
-    if res.series is not None:
+    if res.series is not None and outcome.series is not None:
         stored = res.series.frame([run_id]).set_index("step")
         fresh = pd.DataFrame(outcome.series).set_index("step")
         for metric in res.metrics:
@@ -180,9 +186,12 @@ def _compare_events(res, run_id: int, tables: dict) -> tuple[list[str], int]:
     return diffs, n
 
 
-def _same(a: float, b: float) -> bool:
-    """Bit-for-bit equality of two float64 values (NaN equals NaN)."""
+def _same(a, b) -> bool:
+    """Bit-for-bit equality of two float64 values (NaN equals NaN); text (a tail sweep's
+    method and status) compares as text."""
     import numpy as np
 
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     a, b = np.float64(a), np.float64(b)
     return a.tobytes() == b.tobytes() or (math.isnan(a) and math.isnan(b))

@@ -3,15 +3,17 @@ happens by a step, with its 95% CI, relative error, effective sample size, cost 
 simulated) and surprise in bits (issue 14). Methods: `mc`, plain Monte Carlo with the exact
 Clopper-Pearson interval; `ams`, adaptive multilevel splitting (Cérou & Guyader 2007; Bréhier
 et al. 2016) along the importance function the scenario's components declare
-(sim/rare/model_system.py); `is`, importance sampling, which needs tilted draws that no
-component of the model declares yet, so it is refused (exit 2) rather than faked.
+(sim/rare/model_system.py); `is`, importance sampling through the tilted draws the scenario's
+components declare (sim/rare/tilting.py), the tilt tuned by cross-entropy from pilot runs.
+The work is sim/rare/tail.py's, shared with sweeps and the dashboard.
 
-`--budget N` counts paths, not steps: MC runs N independent paths; AMS runs N particles and
-kills and resplits k = max(1, N // 10) of them per iteration (`ams_split`), at most
-`AMS_MAX_ITER` iterations. Cost is reported in model steps: at most N·T for MC; about
-N·T·(1 + ln(1/p)/2) for AMS (about (N/k)·ln(1/p) iterations, each rerunning k paths from their
-branch points, half a horizon on average). Every check (method, budget, output path, scenario,
-event, horizon, importance function) comes before anything runs.
+`--budget N` counts paths, not steps (sim/rare/tail.py). Cost is reported in model steps: at
+most N·T for MC; about N·T·(1 + ln(1/p)/2) for AMS (about (N/k)·ln(1/p) iterations, each
+rerunning k paths from their branch points, half a horizon on average); the pilot rounds plus
+at most N·T for IS. Every check (method, budget, output path, scenario, event, horizon,
+importance function, tilted draws) comes before anything runs. Progress goes to stderr
+(`--quiet`: none); the table or JSON to stdout. The table's last line gives the surprise
+accounting: bits explained by a structural bound, where a component declares one.
 """
 
 from __future__ import annotations
@@ -22,21 +24,22 @@ import typer
 
 from sim.cli.checks import output_file
 from sim.cli.inputs import load_scenario
-from sim.errors import ConfigError, unknown_name
+from sim.progress import Progress
+from sim.rare.tail import (
+    AMS_MAX_ITER,
+    check_method,
+    check_numbers,
+    estimate,
+    payload,
+    prepare,
+)
 
-METHODS = ("ams", "is", "mc")
-AMS_MAX_ITER = 100_000
 COLUMNS = ("p", "95% CI", "rel. error", "ESS", "model steps", "bits", "method")
 STATUS = {
     "extinct": "every particle tied below the event, so p = 0 with the upper bound shown (more "
     "particles, or an importance function that separates paths, would help)",
     "truncated": f"{AMS_MAX_ITER} iterations reached, so p is biased low",
 }
-
-
-def ams_split(budget: int) -> tuple[int, int]:
-    """AMS particles n and the number k killed per iteration, from `--budget`."""
-    return budget, max(1, budget // 10)
 
 
 def tail(
@@ -46,112 +49,65 @@ def tail(
         None, "--by-step", help="Horizon: the event must happen by this step (default: steps)."
     ),
     method: str = typer.Option("ams", "--method", help="ams, is or mc."),
-    budget: int = typer.Option(1000, "--budget", help="Paths: MC runs or AMS particles."),
+    budget: int = typer.Option(1000, "--budget", help="Paths: MC runs, AMS particles, IS paths."),
     seed: int | None = typer.Option(None, "--seed", help="Master seed (default: the scenario's)."),
     overrides: list[str] = typer.Option([], "--set", help="path=value (value read as YAML)."),
     as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON to this .json file."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines on stderr."),
+    figure: Path | None = typer.Option(
+        None, "--figure", help="Also draw the AMS level trajectory to this .png/.svg/.pdf file."
+    ),
 ) -> None:
     """Estimate the probability of a rare event by a step, with a CI and its cost."""
-    _check_method(method)
-    _check_numbers(budget, method, seed)
+    check_method(method)
+    check_numbers(budget, method, seed)
     if out is not None:
         output_file(out, "--out", (".json",))
+    writer = None if figure is None else _figure_writer(figure, method)
     config = load_scenario(scenario, overrides)
-    system = _system(config, event, by_step, method)
+    system = prepare(config, event, by_step, method)
     seed = int(config["seed"] if seed is None else seed)
-    result = _payload(config, system, _estimate(system, method, budget, seed), budget, seed)
+    with Progress(total=1000, label="tail", unit="permille", quiet=quiet) as bar:
+        est = estimate(system, method, budget, seed, progress=_reporter(bar))
+    result = payload(config, system, est, budget, seed)
     _emit(result, as_json, out)
+    if writer is not None:
+        typer.echo(f"figure written to {writer.load()(result, figure)}", err=True)
 
 
-def _check_method(method: str) -> None:
-    if method not in METHODS:
-        raise unknown_name("method", method, METHODS, source="--method")
+def _figure_writer(path: Path, method: str):
+    """The entry point that draws the AMS level trajectory (`instalign.figures`: the analysis
+    package's, so sim imports no plotting library), checked with the path before anything
+    runs."""
+    from importlib.metadata import entry_points
 
+    from sim.errors import ConfigError
 
-def _check_numbers(budget: int, method: str, seed: int | None) -> None:
-    least = 2 if method == "ams" else 1
-    if budget < least:
+    if method != "ams":
         raise ConfigError(
-            f"{budget} is too small", source="--budget", allowed=f"an integer >= {least}"
+            f"the level trajectory figure needs --method ams (got --method {method})",
+            source="--figure",
         )
-    if seed is not None and seed < 0:
-        raise ConfigError(f"{seed} is negative", source="--seed", allowed="an integer >= 0")
+    output_file(path, "--figure", (".png", ".svg", ".pdf"))
+    found = [ep for ep in entry_points(group="instalign.figures") if ep.name == "ams_trajectory"]
+    if not found:
+        raise ConfigError("no figure writer installed (the analysis package's 'ams_trajectory')",
+                          source="--figure")  # fmt: skip
+    return found[0]
 
 
-def _system(config, text: str, by_step: int | None, method: str):
-    """The ModelSystem of the checked event and horizon; the method's needs checked too."""
-    from sim.rare.event import parse
-    from sim.rare.model_system import ModelSystem, check_measured, importance_for
+def _reporter(bar):
+    """A progress callback that moves `bar` to the estimator's fraction done."""
+    done = [0]
 
-    event = parse(text)
-    check_measured(event, config)
-    horizon = _horizon(config, by_step)
-    importance = importance_for(event, config)
-    if method == "ams" and importance is None:
-        raise ConfigError(
-            f"no importance function for the event '{event}' (an equality has no direction to "
-            "climb); use a threshold (>=, >, <=, <) or --method mc",
-            source="--method",
-        )
-    if method == "is":
-        raise ConfigError(
-            "importance sampling needs tilted draws, and no component of the model declares "
-            "them yet; use --method ams or --method mc",
-            source="--method",
-            allowed="ams, mc",
-        )
-    return ModelSystem(config, event, horizon, importance)
+    def report(fraction: float, note: str) -> None:
+        now = int(1000 * min(max(fraction, 0.0), 1.0))
+        if now > done[0]:
+            bar.advance(now - done[0])
+            done[0] = now
 
-
-def _horizon(config, by_step: int | None) -> int:
-    steps = int(config["steps"])
-    horizon = steps if by_step is None else by_step
-    if not 1 <= horizon <= steps:
-        raise ConfigError(
-            f"step {horizon} is outside the run of {config.id} ({steps} steps); lengthen the "
-            f"run with --set steps={max(horizon, 1)} or choose an earlier step",
-            source="--by-step",
-            allowed=f"1..{steps}",
-        )
-    return horizon
-
-
-def _estimate(system, method: str, budget: int, seed: int):
-    if method == "mc":
-        from sim.rare import mc
-
-        return mc.estimate(system, budget, seed)
-    from sim.rare import ams
-
-    n, k = ams_split(budget)
-    return ams.estimate(system, n, k, seed, max_iter=AMS_MAX_ITER)
-
-
-def _payload(config, system, estimate, budget: int, seed: int) -> dict:
-    """The `--json` object: the estimate's keys, then what it is of, then provenance."""
-    from sim.provenance import code_version
-    from sim.scenario import plain
-
-    imp = system.importance
-    return {
-        **estimate.as_json(),
-        "scenario": config.id,
-        "event": str(system.event),
-        "by_step": system.horizon,
-        "budget": budget,
-        "importance": None if imp is None else ("-" if imp.sign < 0 else "") + imp.metric,
-        "status": estimate.extra.get("status", "done"),  # AMS: extinct, truncated
-        "provenance": {
-            "scenario": config.id,
-            "source": config.source,
-            "seed": seed,
-            "steps": int(config["steps"]),
-            "overrides": dict(config.overrides),
-            "parameters": {k: plain(v) for k, v in config.values.items()},
-            **code_version(),
-        },
-    }
+    return report
 
 
 def _emit(result: dict, as_json: bool, out: Path | None) -> None:
@@ -180,10 +136,23 @@ def _print_table(r: dict, out: Path | None) -> None:
     table.add_row(*map(Text, (*cells, str(r["model_steps"]), _g(r["bits"]), r["method"])))
     console = Console(width=max(Console().width, 100))
     console.print(table)
+    console.print(Text(surprise_line(r)))
     if r["status"] != "done":
         console.print(Text(f"AMS stopped early: {STATUS.get(r['status'], r['status'])}"))
     if out is not None:
         console.print(Text(f"estimate written to {out}"))
+
+
+def surprise_line(r: dict) -> str:
+    """The surprise accounting in one sentence."""
+    if r["bound"] is None:
+        return f"surprise {_g(r['bits'])} bits; no component declares a bound for this event"
+    rest = r["unexplained_bits"]
+    left = "" if rest is None else f", {rest:.3g} bits unexplained"
+    return (
+        f"surprise {_g(r['bits'])} bits: {r['explained_bits']:.3g} explained by "
+        f"{r['bound_source']} (bound {r['bound']:.3g}){left}"
+    )
 
 
 def _g(x) -> str:

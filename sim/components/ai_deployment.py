@@ -32,6 +32,7 @@ Disabled when `ai_agents.count` is 0 (the default).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -61,6 +62,7 @@ class AIDeployment(Component):
     reads_last = ("checker_views",)
     writes = ("harm", "actions")
     importance = (("-safety", "catastrophes"),)  # a slot goes bad only by a catastrophe
+    tilted = (("harm", "an action's features fall in the catastrophe region (scheming.harm_odds)"),)
     metrics = (
         Metric("catastrophes", "actions", "Harmful AI actions that took effect undetected, "
                "cumulative since the start (this step's held ones counted when not caught)."),
@@ -156,6 +158,30 @@ class AIDeployment(Component):
         self.monitors_caught = lineages[np.array(caught, dtype=bool)]
         self.state.active[np.isin(self.state.kind, self.monitors_caught)] = False
 
+    @classmethod
+    def tail_bound(cls, config, event, horizon: int):
+        """For an event `catastrophes >= k` (or > x): each task is catastrophic with
+        probability at most the KL-budget ceiling q (kl_budget.ceiling, anchor A5: data
+        processing), so E[catastrophes by T] <= N q with N = count x tasks_per_step x T tasks,
+        and P(catastrophes >= k) <= min(1, N q / k) (Markov's inequality). Valid whatever the
+        agents' strategies, search or protocol: a bound, not an estimate."""
+        if event.metric != "catastrophes" or event.direction <= 0:
+            return None
+        t = event.threshold
+        k = math.floor(t) + 1 if event.op == ">" else math.ceil(t)
+        if k <= 0:
+            return None  # the event holds from the start
+        c = config.section("ai_agents")
+        rate, tasks = (
+            float(ceiling(c.base_harm_rate, c.kl_budget)),
+            c.count * c.tasks_per_step * horizon,
+        )
+        bound = min(1.0, tasks * rate / k)
+        return (
+            bound,
+            f"the KL-budget ceiling ({tasks} tasks at rate <= {rate:.3g}, Markov over {k})",
+        )
+
     # --- one step ----------------------------------------------------------------------
     def step(self) -> None:
         self.step_harm = 0.0
@@ -231,9 +257,10 @@ class AIDeployment(Component):
             mine = kind == scheming.SCHEMING
             belief[mine] = np.where(np.isnan(plan.p_stop), belief[mine], plan.p_stop)
         attack = scheming.attacking(kind, a, belief, c.risk_tolerance)
-        harmful = scheming.act(
+        u, odds = scheming.harm_odds(
             rng, kind, attack, c.base_harm_rate, c.kl_budget, c.feature_dimensions
         )
+        harmful = self.bernoulli("harm", u, odds)
         # the lab's untrusted monitor is a copy of each action's own model: only a scheming
         # copy colludes, and only on its lineage's coordinated attacks
         colluding = self.protocol.colludes(rng, attack)

@@ -19,6 +19,12 @@ A component declares its joints as data (compare Gymnasium's spaces):
   component's metrics that climbs toward the event), the score adaptive multilevel splitting
   follows; `"m"` is for events above a threshold (`m >= x`), `"-m"` below one (`m <= x`).
   Undeclared, the event metric itself is the score (sim/rare/model_system.py).
+- `tilted`: pairs (family, description) naming the explicit Bernoulli decisions toward harm
+  that importance sampling may tilt (sim/rare/tilting.py). Each is made through
+  `self.bernoulli(family, u, p)`, which is `u < p` in an ordinary run.
+- `tail_bound(config, event, horizon)`: an upper bound on P(event by horizon) that follows from
+  the component's structure, with its name, or None; `instalign tail` reports the bits of
+  surprise it explains (sim/rare/tail.py).
 """
 
 from __future__ import annotations
@@ -179,6 +185,7 @@ class Component(Described):
     reads_last: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
     importance: ClassVar[tuple[tuple[str, str], ...]] = ()
+    tilted: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -199,6 +206,26 @@ class Component(Described):
     def roles(cls) -> tuple[str, ...]:
         """The actor roles this component can create (declared by its section)."""
         return tuple(r.name for r in SECTIONS[cls.section].roles) if cls.section else ()
+
+    @classmethod
+    def tail_bound(cls, config: Config, event, horizon: int) -> tuple[float, str] | None:
+        """An upper bound on P(event by step `horizon`) from this component's structure, and
+        what it is (module docstring); None when it has none for `event`."""
+        return None
+
+    def bernoulli(self, family: str, u: np.ndarray, p) -> np.ndarray:
+        """The declared decision `family`: `u < p` (uniforms u, probabilities p), tilted under
+        importance sampling (sim/rare/tilting.py)."""
+        tilting = self.model.tilting
+        if tilting is None:
+            return u < p
+        if family not in self._families:
+            raise WiringError(f"{type(self).__qualname__} draws undeclared family {family!r}")
+        return tilting.bernoulli(f"{self.name}.{family}", u, p)
+
+    @property
+    def _families(self) -> set[str]:
+        return {name for name, _ in self.tilted}
 
     def snapshot(self) -> dict:
         """Per-actor state at this step, for the dashboard's views (JSON-ready)."""

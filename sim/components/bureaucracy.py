@@ -77,6 +77,7 @@ class Bureaucracy(Component):
     order = 20
     metrics = METRICS
     importance = (("capture_pull", "capture_index"),)  # only captured officials pull
+    tilted = (("capture", "a free official is captured by an interest group this step"),)
     section = "bureaucracy"
     params = ("bureaucracy", "world")
     reads = ("mandate", "welfare_optimum")
@@ -163,7 +164,9 @@ class Bureaucracy(Component):
             h = capture.hazard(rate, self.lobby_w, s.belief)
             if self.ai is not None:  # an AI office is not captured (ai_office.py)
                 h[self.ai.ai_rows] = 0.0
-            s.captured_by[:] = capture.capture_step(s.captured_by, h, influence, self.rng)
+            s.captured_by[:] = capture.capture_step(
+                s.captured_by, h, influence, self.rng, lambda u, p: self.bernoulli("capture", u, p)
+            )
         held = np.bincount(s.captured_by[s.captured_by >= 0], minlength=self.influence.size)
         self.world.officials_held = held / self.tree.size
         s.effort += c.gaming_rate * (self.target_effort - s.effort)

@@ -77,6 +77,7 @@ class Oversight(Component):
     writes = ("harm", "overseers_held", "checker_views")
     metrics = METRICS
     importance = (("-detection_rate", "overseers_captured"),)  # a captured layer stops catching
+    tilted = (("audit_miss", "the final human audit misses a flagged action it examines"),)
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -195,9 +196,11 @@ class Oversight(Component):
         cap = int(np.floor(self.world.oversight_budget * len(docket) + rng.random()))
         order = idx[rng.permutation(idx.size)]
         order = order[np.argsort(-docket.priority[order], kind="stable")][:cap]
-        confirm = rng.random(order.size) < self.p.oversight.audit_recall
+        u, recall = rng.random(order.size), self.p.oversight.audit_recall
+        bad = docket.harmful[order]  # only a harmful action's audit can miss anything
+        missed = self.bernoulli("audit_miss", 1.0 - u[bad], np.full(int(bad.sum()), 1.0 - recall))
         caught = np.zeros(len(docket), dtype=bool)
-        caught[order[docket.harmful[order] & confirm]] = True
+        caught[order[bad][~missed]] = True
         return caught, int(order.size)
 
     def _record(self, docket: Docket, caught: np.ndarray, batches) -> None:

@@ -43,13 +43,18 @@ def capture_step(
     hazard: np.ndarray,
     influence: np.ndarray,
     rng: np.random.Generator,
+    decide=np.less,
 ) -> np.ndarray:
-    """New captures among free bureaucrats; the captured stay captured."""
+    """New captures among free bureaucrats; the captured stay captured. Each free one is
+    captured iff its uniform u is below its hazard, `decide(u, hazard)` (the owning component
+    passes its tilted-draw point, Component.bernoulli; plain `u < hazard` by default)."""
     out = captured_by.copy()
     if influence.size == 0:
         return out
     free = captured_by == FREE
-    hit = free & (rng.random(captured_by.shape[0]) < hazard)
+    u = rng.random(captured_by.shape[0])
+    hit = np.zeros(captured_by.shape[0], dtype=bool)
+    hit[free] = decide(u[free], np.broadcast_to(hazard, u.shape)[free])
     n = int(hit.sum())
     if n:
         out[hit] = rng.choice(influence.size, size=n, p=influence / influence.sum())

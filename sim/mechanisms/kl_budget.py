@@ -21,7 +21,8 @@ draws an action's features z ~ N(0, I_D); the catastrophe is the half-space {z .
 so the safe policy's catastrophe rate is p0. Two KL-budgeted policies matter:
 - a mean shift z ~ N(mu, I) with ||mu|| = sqrt(2 eps) (KL = ||mu||^2 / 2 = eps; the tilt of a
   linear objective, as above). Only the coordinate along e_c decides the catastrophe, and it is
-  N(mu . e_c, 1) exactly, so that coordinate alone is drawn (`shifted_along`). A direction
+  N(mu . e_c, 1) exactly, so that coordinate alone is drawn (sim/mechanisms/scheming.py draws
+  each action as one Bernoulli with that probability: `harm_odds`). A direction
   uniform on the sphere overlaps e_c by cos(angle) = g_1 / ||g|| (g ~ N(0, I_D)), of size
   about 1/sqrt(D) (`random_overlap`); the rate is then Phi_bar(t - sqrt(2 eps) cos(angle)).
 - the event tilt pi ∝ pi_0 exp(lambda 1[z in C]) with KL exactly eps: the best KL-budgeted policy
@@ -122,11 +123,6 @@ def random_overlap(rng: np.random.Generator, n: int, dims: int) -> np.ndarray:
     return g / np.sqrt(g * g + rest)
 
 
-def shifted_along(rng: np.random.Generator, along: np.ndarray) -> np.ndarray:
-    """The coordinate along e_c of z ~ N(mu, I), given mu . e_c (`along`)."""
-    return along + rng.standard_normal(along.shape[0])
-
-
 @cache
 def event_rate(p0: float, eps: float) -> float:
     """Catastrophe rate of the event tilt with KL exactly eps: exponential tilting of the
@@ -135,14 +131,3 @@ def event_rate(p0: float, eps: float) -> float:
         return 1.0
     weights, _ = tilt_to_budget(np.array([1.0, 0.0]), np.array([p0, 1.0 - p0]), eps)
     return float(weights[0])
-
-
-def event_tilted_along(rng: np.random.Generator, p0: float, q: float, n: int) -> np.ndarray:
-    """The coordinate along e_c under the event tilt of rate q, by inverse transform: the
-    region's tail carries mass q instead of p0, its complement 1 - q instead of 1 - p0."""
-    u = rng.random(n)
-    inside = u < q
-    tail = np.where(
-        inside, p0 * u / max(q, 1e-300), p0 + (1.0 - p0) * (u - q) / max(1.0 - q, 1e-300)
-    )
-    return -ndtri(np.clip(tail, 0.0, 1.0))

@@ -32,6 +32,7 @@ share what they observe, and see nothing of other models' or humans' actions).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim.mechanisms import kl_budget
 
@@ -49,20 +50,32 @@ def attacking(kind: np.ndarray, autonomy: np.ndarray, belief, tolerance: float):
     return (kind == SCHEMING) & ((1.0 - autonomy) * belief <= tolerance)
 
 
-def features_along(rng, kind, attack, p0: float, eps: float, dims: int) -> np.ndarray:
-    """Each action's feature coordinate along e_c under its kind's policy (both draws are made
-    for every action, so the stream's use does not depend on who attacks)."""
+def harm_odds(rng, kind, attack, p0: float, eps: float, dims: int):
+    """Each action's draw as (u, pi): a uniform u and the probability pi that its features fall
+    in the region, so that it is catastrophic iff u < pi. Both ways of drawing are made for
+    every action, so the stream's use does not depend on who attacks:
+    - drifting (aligned, stochastic, a schemer not attacking): the coordinate along e_c is
+      N(along, 1) (along = sqrt(2 eps) times a random overlap for a stochastic agent, else 0)
+      and lies beyond t iff its noise z exceeds t - along: u = Phi_bar(z), pi = Phi_bar(t - along);
+    - attacking: the event tilt's inverse transform puts the coordinate in the region iff its
+      uniform is below the tilted rate q (kl_budget.event_rate): u is that uniform, pi = q.
+    Written this way the decision is one Bernoulli per action with an explicit probability,
+    which importance sampling can tilt (Component.bernoulli, sim/rare/tilting.py)."""
     n = kind.shape[0]
     overlap = kl_budget.random_overlap(rng, n, dims)
     along = np.where(kind == STOCHASTIC, kl_budget.mean_shift(eps) * overlap, 0.0)
-    drifting = kl_budget.shifted_along(rng, along)
-    aimed = kl_budget.event_tilted_along(rng, p0, kl_budget.event_rate(p0, eps), n)
-    return np.where(attack, aimed, drifting)
+    noise = rng.standard_normal(n)
+    aim = rng.random(n)
+    t = kl_budget.region_threshold(p0)
+    u = np.where(attack, aim, ndtr(-noise))
+    pi = np.where(attack, kl_budget.event_rate(p0, eps), ndtr(along - t))
+    return u, pi
 
 
 def act(rng, kind, attack, p0: float, eps: float, dims: int) -> np.ndarray:
     """Which actions are catastrophic: their drawn features fall in the region z . e_c > t."""
-    return features_along(rng, kind, attack, p0, eps, dims) > kl_budget.region_threshold(p0)
+    u, pi = harm_odds(rng, kind, attack, p0, eps, dims)
+    return u < pi
 
 
 def deviation(kind, harmful, eps: float, visibility: float) -> np.ndarray:

@@ -116,24 +116,42 @@ def variance(n: int, killed: list[int], hits: np.ndarray, eves: np.ndarray) -> f
     return max(lw, prod**2 * (h / n) * (1 - h / n) / n)
 
 
-def estimate(system: System, n: int, k: int, seed: int, max_iter: int = 100_000) -> Estimate:
+def estimate(
+    system: System, n: int, k: int, seed: int, max_iter: int = 100_000, progress=None
+) -> Estimate:
     """AMS estimate of P(event within the horizon) with n replicas, killing at least k per
     iteration. extra["status"]: "done"; "extinct" (all replicas tied below the event: p = 0);
-    "truncated" (max_iter reached: biased low)."""
+    "truncated" (max_iter reached: biased low). `progress(fraction, note)`, if given, is
+    called after each iteration with `fraction_done` (sim/rare/tail.py)."""
     if not 1 <= k < n:
         raise ValueError(f"AMS needs 1 <= k < n, got k={k}, n={n}")
     run, zs, killed, status = Splitter(system, n, seed), [], [], "truncated"
-    for _ in range(max_iter):
+    start = float(np.min(run.levels()))
+    for q in range(max_iter):
         out = run.iterate(k)
         if out is None:
             status = "done"
             break
         zs.append(out[0])
         killed.append(out[1])
+        if progress is not None:
+            progress(fraction_done(run, start, out[0], k), f"AMS iteration {q + 1}, level "
+                     f"{out[0]:.4g}")  # fmt: skip
         if out[1] == n:
             status = "extinct"
             break
     return summarise(run, zs, killed, status)
+
+
+def fraction_done(run: Splitter, start: float, z: float, k: int) -> float:
+    """A guess at how far an AMS run has come, for progress bars only: the larger of the
+    level's way from the first minimum to the event's threshold (when the system names one,
+    `system.target`) and the share of the n - k + 1 hits that end the run."""
+    hits = float(np.isinf(run.levels()).sum()) / (run.n - k + 1)
+    target = getattr(run.system, "target", None)
+    if target is None or not math.isfinite(start) or target <= start:
+        return min(hits, 1.0)
+    return min(max((z - start) / (target - start), hits, 0.0), 1.0)
 
 
 def summarise(run: Splitter, zs: list, killed: list, status: str) -> Estimate:
@@ -143,7 +161,7 @@ def summarise(run: Splitter, zs: list, killed: list, status: str) -> Estimate:
     var = variance(n, killed, hits, np.array([r.eve for r in run.reps])) if p > 0 else 0.0
     se = math.sqrt(var)
     rel = se / p if p > 0 else INF
-    lo_hi = (p * math.exp(-Z95 * rel), p * math.exp(Z95 * rel))
+    lo_hi = (p * math.exp(-Z95 * rel), min(p * math.exp(Z95 * rel), 1.0))  # a probability
     ci = lo_hi if p > 0 else (0.0, upper0(n, killed[:-1] if status == "extinct" else killed))
     eves = len({r.eve for r, h in zip(run.reps, hits, strict=True) if h})
     ess = p * (1 - p) / var if var > 0 else float(n)

@@ -30,12 +30,15 @@ def path_seeds(seed: int, n: int) -> list[int]:
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(n, np.uint64)]
 
 
-def estimate(system: System, n: int, seed: int) -> Estimate:
-    """Share of n independent paths that hit the event within the horizon."""
+def estimate(system: System, n: int, seed: int, progress=None) -> Estimate:
+    """Share of n independent paths that hit the event within the horizon. `progress(fraction,
+    note)`, if given, is called after each path (sim/rare/tail.py)."""
     hits, steps = 0, 0
-    for s in path_seeds(seed, n):
+    for i, s in enumerate(path_seeds(seed, n)):
         state, k = run_path(system, system.start(s))
         hits, steps = hits + bool(system.hit(state)), steps + k
+        if progress is not None:
+            progress((i + 1) / n, f"MC path {i + 1}/{n}, {hits} hits")
     ci = binomtest(hits, n).proportion_ci(0.95, method="exact")
     p = hits / n
     return make_estimate(p, math.sqrt(p * (1 - p) / n), (ci.low, ci.high), n, steps, "mc",

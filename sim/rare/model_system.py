@@ -83,16 +83,66 @@ def check_measured(event: Event, config, option: str = "--event") -> None:
 
 class ModelSystem:
     """`config` run for `horizon` steps (<= the scenario's `steps`, the model's own horizon);
-    `event` the rare event; `importance` the score (None: no AMS, see `importance_for`)."""
+    `event` the rare event; `importance` the score (None: no AMS, see `importance_for`);
+    `families` the tilted draws the enabled components declare (sim/rare/tilting.py), which
+    make it a `TiltedSystem` for importance sampling: a tilt is a log-odds shift per family,
+    0 the nominal law."""
 
-    def __init__(self, config, event: Event, horizon: int, importance: Importance | None):
+    def __init__(
+        self,
+        config,
+        event: Event,
+        horizon: int,
+        importance: Importance | None,
+        families: tuple[str, ...] = (),
+    ):
         self.config, self.event, self.horizon = config, event, int(horizon)
-        self.importance = importance
+        self.importance, self.families = importance, tuple(families)
 
-    def start(self, seed: int):
+    @property
+    def nominal(self) -> dict[str, float]:
+        return dict.fromkeys(self.families, 0.0)
+
+    @property
+    def target(self) -> float | None:
+        """The score at which the event starts, when the score is the event's own metric
+        (progress reports only)."""
+        imp = self.importance
+        if imp is None or imp.metric != self.event.metric:
+            return None
+        return imp.sign * self.event.threshold
+
+    def start(self, seed: int, tilt: dict[str, float] | None = None):
+        """A fresh model from `seed`; with `tilt`, its declared draws tilted (an IS path)."""
         from sim.run import build
 
-        return build(self.config, int(seed))
+        model = build(self.config, int(seed))
+        if tilt is not None:
+            from sim.rare.tilting import Tilting
+
+            model.tilting = Tilting({f: tilt.get(f, 0.0) for f in self.families})
+        return model
+
+    def log_weight(self, state) -> float:
+        return 0.0 if state.tilting is None else state.tilting.log_weight
+
+    def stats(self, state) -> dict:
+        return {} if state.tilting is None else state.tilting.counts
+
+    def ce_update(self, tilt, weights, elite_stats, alpha: float) -> dict[str, float]:
+        """The smoothed cross-entropy update of every family's shift (tilting.fit_shift)."""
+        from sim.rare.tilting import fit_shift
+
+        out = {}
+        for f, old in tilt.items():
+            new = fit_shift(weights, [st.get(f, {}) for st in elite_stats], old)
+            out[f] = float(alpha * new + (1 - alpha) * old)
+        return out
+
+    def boost(self, tilt, factor: float) -> dict[str, float]:
+        from sim.rare.tilting import odds_boost
+
+        return odds_boost(tilt, factor)
 
     def clone(self, state, seed: int):
         return clone_model(state, seed)

@@ -51,15 +51,18 @@ class System(Protocol):
 @runtime_checkable
 class TiltedSystem(System, Protocol):
     """A System whose draws can be tilted. `start(seed, tilt)` runs the path under the tilted
-    law and its state's `log_weight` accumulates log(nominal density / tilted density) of the
-    draws made, so exp(log_weight) is the likelihood ratio. `stats(state)` gives, per family,
+    law and `log_weight(state)` accumulates log(nominal density / tilted density) of the
+    draws made, so its exp is the likelihood ratio. `stats(state)` gives, per family,
     (sum of the draws' sufficient statistic, number of draws): for Bernoulli draws (successes,
     trials). The cross-entropy update of a family's mean parameter is the likelihood-weighted
-    ratio of the two over elite paths (de Boer et al. 2005, sec. 2 and 4)."""
+    ratio of the two over elite paths (de Boer et al. 2005, sec. 2 and 4). A system whose
+    families are not plain rates (the model's log-odds shifts, sim/rare/model_system.py)
+    provides `ce_update(tilt, weights, elite_stats, alpha)` and `boost(tilt, factor)`."""
 
     nominal: Tilt  # the untilted parameters
 
     def start(self, seed: int, tilt: Tilt | None = None) -> State: ...
+    def log_weight(self, state: State) -> float: ...
     def stats(self, state: State) -> dict[str, tuple[float, float]]: ...
 
 
@@ -112,6 +115,9 @@ class _Toy:
 
     def time(self, state: Path) -> int:
         return state.t
+
+    def log_weight(self, state: Path) -> float:
+        return state.log_weight
 
     def score(self, state: Path) -> float:
         return float(state.x)

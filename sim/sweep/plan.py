@@ -20,6 +20,7 @@ from sim.scenario import Config, from_mapping, plain
 from sim.sweep import seeds
 from sim.sweep.design import Design, encode
 from sim.sweep.spec import Sweep
+from sim.sweep.tail import request
 from sim.sweep.task import Task
 
 ID_COLUMNS = ("run_id", "scenario", "intervention", "point", "replication", "seed")
@@ -72,16 +73,29 @@ def _column(sweep: Sweep, design: Design, path: str, s, p, i) -> tuple[list, np.
 
 def check_points(sweep: Sweep, design: Design) -> None:
     """Build the config of every (scenario, design point, intervention) as dispatch will
-    (`Config.with_overrides`: each value and every cross-parameter check), so a point that
-    fails is refused before the store exists, naming the point and the field."""
+    (`Config.with_overrides`: each value and every cross-parameter check), and check a tail
+    sweep's request against each (`sim.sweep.tail.check_config`: a parameter may switch the
+    event's component off or shorten the run), so a point that fails is refused before the
+    store exists, naming the point and the field."""
     points = design.points[list(sweep.axes)].to_dict("records") if sweep.axes else [{}]
+    tail = _tail_check(sweep)
     for ref, base in sweep.bases.items():
         for name, over in sweep.interventions.items():
             for p, values in enumerate(points):
                 try:
-                    base.with_overrides({**values, **over}, source=sweep.source)
+                    tail(base.with_overrides({**values, **over}, source=sweep.source))
                 except ConfigError as err:
                     raise _at_point(sweep, err, p, values, ref, name) from None
+
+
+def _tail_check(sweep: Sweep):
+    """The per-config check of the sweep's tail request (a no-op for a plain sweep)."""
+    if sweep.spec.tail is None:
+        return lambda config: None
+    from sim.sweep.tail import check_config, request
+
+    req = request(sweep.spec.tail.model_dump())
+    return lambda config: check_config(req, config, sweep.source)
 
 
 def _at_point(sweep: Sweep, err: ConfigError, point: int, values: dict, ref: str, name: str):
@@ -129,6 +143,7 @@ def tasks(
     json_cols = set(manifest.get("json_columns", []))
     rec = manifest["spec"]["record"]
     metrics = tuple(manifest["metrics"])
+    tail = request(manifest["spec"].get("tail"))
     varied_paths = dict.fromkeys(p for ps in paths.values() for p in ps)
     used = ["run_id", "scenario", "intervention", "seed", *varied_paths]
     rows = {int(r["run_id"]): r for r in design[used].to_dict("records")}
@@ -136,7 +151,9 @@ def tasks(
         row = rows[int(rid)]
         over = {k: _decode(row[k], k in json_cols) for k in paths[row["intervention"]]}
         config = base[row["scenario"]].with_overrides(over, source=f"run {int(rid)}")
-        yield Task(int(rid), int(row["seed"]), config, metrics, rec["every"], int(rid) in faults)
+        yield Task(
+            int(rid), int(row["seed"]), config, metrics, rec["every"], int(rid) in faults, tail
+        )
 
 
 def _decode(value: Any, is_json: bool) -> Any:

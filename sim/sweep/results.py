@@ -10,6 +10,9 @@
   `{metric}_final` (value at the last step) and `{metric}_mean` (time mean over steps
   1..n) for each recorded metric, and `elapsed_s` (the run's wall time: the only column
   that is not reproducible). `long()` melts it to `run_id, ..., metric, stat, value`.
+  A tail sweep's summary holds `tail_p, tail_ci_lo, tail_ci_hi, tail_rel_error, tail_ess,
+  tail_model_steps, tail_bits, tail_method, tail_status` instead of metrics
+  (`sim.sweep.tail`; `manifest["tail"]` is the request).
 - `series`: a lazy `SeriesView` (None when the sweep recorded no series):
   `series.frame(run_ids=None, metrics=None, design=False)` reads `run_id, step, metrics`
   at the recorded period, only for finished runs.

@@ -21,6 +21,9 @@ the field path and the closest valid name)::
     seed: 20240601                       # the master seed (required)
     common_random_numbers: interventions # or all | none (see sim.sweep.seeds)
     record: {metrics: all, every: 10}    # summary always; series every k steps (null: none)
+    tail: {event: "catastrophes >= 1", by_step: 100, method: ams, budget: 200}
+                                         # optional: each run is one tail-probability
+                                         # estimate instead of a run (sim.sweep.tail)
 
 Axis fields: `values`; `low`, `high` with `num` or `step` (grid) and `log`; `dist`
 (uniform, loguniform, normal, triangular, choice) with `mean`, `sd`, `mode`, `p` for
@@ -88,6 +91,15 @@ class Record(_Model):
     every: int | None = Field(default=None, ge=1)
 
 
+class Tail(_Model):
+    """A rare-event tail probability as each run's outcome (`sim.sweep.tail`)."""
+
+    event: str
+    by_step: int | None = None
+    method: str = "ams"
+    budget: int
+
+
 class SweepSpec(_Model):
     id: str | None = None
     description: str = ""
@@ -102,6 +114,7 @@ class SweepSpec(_Model):
     seed: int = Field(ge=0, lt=2**63)
     common_random_numbers: str = "interventions"
     record: Record = Field(default_factory=Record)
+    tail: Tail | None = None
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -120,6 +133,7 @@ _FIELDS: dict[tuple[str, ...], type[BaseModel]] = {
     (): SweepSpec,
     ("design",): Design,
     ("record",): Record,
+    ("tail",): Tail,
 }
 
 
@@ -162,6 +176,8 @@ class Sweep:
         """A hash of the spec (not its description): equal specs describe the same sweep.
         The resolved base scenarios are checked separately (`sim.sweep.store.check`)."""
         doc = self.spec.model_dump(mode="json", exclude={"description"})
+        if doc.get("tail") is None:
+            doc.pop("tail", None)  # specs without a tail keep the identity they had before
         blob = json.dumps(doc, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -190,7 +206,8 @@ def load_spec(path: str | Path) -> Sweep:
     bases = _bases(spec, fixed, source)
     axes = _axes(spec, fixed, bases, source)
     interventions = _interventions(spec, axes, bases, source)
-    return Sweep(spec, source, name, bases, axes, interventions, _metrics(spec, source))
+    metrics = _tail(spec, source) if spec.tail is not None else _metrics(spec, source)
+    return Sweep(spec, source, name, bases, axes, interventions, metrics)
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], source: str, path: str) -> None:
@@ -310,6 +327,22 @@ def _interventions(spec: SweepSpec, axes: dict, bases: dict, source: str) -> dic
             flat[path] = _check_value(path, value, source, f"interventions.{name}.{path}")
         out[name] = flat
     return out
+
+
+def _tail(spec: SweepSpec, source: str) -> tuple[str, ...]:
+    """Check the `tail` section as far as it can be without a design point (each point's
+    config is checked in `sim.sweep.plan.check_points`); a tail sweep records no metrics."""
+    from sim.sweep.tail import check_request, request
+
+    if "record" in spec.model_fields_set:
+        raise ConfigError(
+            "a tail sweep stores each run's tail estimate (tail_p, its CI, ...), not metrics "
+            "or series; remove `record`",
+            source=source,
+            path="record",
+        )
+    check_request(request(spec.tail.model_dump()), source)
+    return ()
 
 
 def _metrics(spec: SweepSpec, source: str) -> tuple[str, ...]:

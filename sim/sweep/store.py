@@ -11,7 +11,10 @@ Layout of DIR::
                          values as JSON text: see manifest `json_columns`)
     sample.parquet       sobol/morris only: `point` + SALib's raw sample matrix (problem space)
     summary/part-*.parquet   one row per finished run: run_id, {metric}_final,
-                         {metric}_mean for each recorded metric, elapsed_s
+                         {metric}_mean for each recorded metric, elapsed_s; a tail sweep's
+                         run_id, tail_p, tail_ci_lo, tail_ci_hi, tail_rel_error, tail_ess,
+                         tail_model_steps, tail_bits, tail_method, tail_status, elapsed_s
+                         (`sim.sweep.tail`; the manifest's `tail` records the request)
     series/part-*.parquet    run_id, step, one column per recorded metric, at the recorded
                          period (absent when `record.every` is null)
     events/<table>/part-*.parquet   run_id + the rows of each run's event table <table>
@@ -156,6 +159,7 @@ def new_manifest(
         "identity": sweep.identity(),
         "master_seed": sweep.spec.seed,
         "metrics": list(sweep.metrics),
+        "tail": _tail(sweep),
         "axes": list(sweep.axes),
         "interventions": {k: plain(v) for k, v in sweep.interventions.items()},
         "bases": {ref: c.to_nested() for ref, c in sweep.bases.items()},
@@ -168,6 +172,15 @@ def new_manifest(
         "created": now(),
         "sessions": [],
     }
+
+
+def _tail(sweep: Sweep) -> dict[str, Any] | None:
+    """The tail request of a tail sweep, as provenance (None for a plain sweep)."""
+    if sweep.spec.tail is None:
+        return None
+    from sim.sweep.tail import provenance, request
+
+    return provenance(request(sweep.spec.tail.model_dump()))
 
 
 def next_session(root: Path, manifest: dict[str, Any]) -> int:

@@ -6,6 +6,10 @@ executor. A run's result depends only on its `Config` and integer seed. A succes
 outcome also carries the run's event tables (`RunResult.extra`, e.g. oversight's
 `detections` and `offenders`), stored as `events/<name>/part-*.parquet`.
 
+A task of a tail sweep (`Task.tail`, sim/sweep/tail.py) makes one tail-probability estimate
+with the run's seed *instead of* the ordinary run (why: sim/sweep/tail.py); its summary is the
+estimate's `tail_*` columns, with no series and no event tables.
+
 Test-only fault injection (off by default): run ids listed in the environment variable
 `INSTALIGN_SWEEP_FAULTS` (comma-separated, read by the driver when it builds the tasks)
 raise `InjectedFault` instead of running. It exists so the tests can provoke failures on
@@ -24,6 +28,8 @@ import numpy as np
 
 from sim.run import run
 from sim.scenario import Config
+from sim.sweep.tail import Request
+from sim.sweep.tail import estimate as estimate_tail
 
 FAULTS_ENV = "INSTALIGN_SWEEP_FAULTS"
 
@@ -45,6 +51,7 @@ class Task:
     metrics: tuple[str, ...]
     every: int | None  # record the series every k steps (and the last step); None: no series
     fault: bool = False
+    tail: Request | None = None  # a tail sweep: one estimate instead of the run
 
 
 @dataclass
@@ -52,7 +59,8 @@ class Outcome:
     run_id: int
     ok: bool
     elapsed: float
-    summary: dict[str, float] = field(default_factory=dict)  # {metric}_final, {metric}_mean
+    # {metric}_final, {metric}_mean; a tail sweep's tail_* columns (two of them text)
+    summary: dict[str, float | str] = field(default_factory=dict)
     series: dict[str, np.ndarray] | None = None  # step + metrics at the recorded steps
     error: str = ""
     traceback: str = ""
@@ -65,6 +73,9 @@ def execute(task: Task, every: int | None = None) -> Outcome:
     try:
         if task.fault:
             raise InjectedFault(f"run {task.run_id}: fault injected by {FAULTS_ENV} (test hook)")
+        if task.tail is not None:
+            summary = estimate_tail(task.tail, task.config, task.seed)
+            return Outcome(task.run_id, True, time.perf_counter() - t0, summary)
         result = run(task.config, seed=task.seed)
         steps = result.series["step"].to_numpy()
         values = result.series[list(task.metrics)].to_numpy(dtype=np.float64)

@@ -144,6 +144,7 @@ class StoreWriter:
             "session": self.index,
             "host": platform.node(),
             "part": kind,
+            **({"tail": self.manifest["tail"]} if self.manifest.get("tail") else {}),
             **code_version(),
         }
 
