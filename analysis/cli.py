@@ -28,6 +28,7 @@ BY_HELP = "Factor to compare/facet by: a varied parameter, intervention or scena
 OUTCOME_HELP = "Scenario discovery outcome, e.g. 'catastrophes > 0'."
 POOL_HELP = "Average over the varied factors a figure would keep apart (CIs then span them)."
 FINDING_HELP = "Print each figure's one-line result as its subtitle."
+OBJECTIVE_HELP = "Objective of the regret heatmap (a metric of the spec; default: the first)."
 
 
 def _names(items: list[str] | None) -> list[str]:
@@ -169,6 +170,32 @@ def _write_report(f, built, store_dir: Path, out: Path) -> None:
     tmp.replace(out)
 
 
+def design_figures(
+    store_dir: Path = typer.Argument(..., metavar="DIR", help="A design store (instalign design)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the figure files."),
+    fmt: str = typer.Option("png", "--format", help="Comma-separated: png,svg,pdf."),
+    only: list[str] | None = typer.Option(None, "--only", help="Only these figures (repeat)."),
+    objective: str | None = typer.Option(None, "--objective", help=OBJECTIVE_HELP),
+    caption: bool = typer.Option(True, "--caption/--no-caption", help="Provenance caption line."),
+) -> None:
+    """Figures of a design store: Pareto front, levers and objectives, regret, convergence."""
+    from rich.console import Console
+
+    from analysis import design_figures as dfig
+    from analysis.export import parse_formats
+
+    output_dir(out, "--out")
+    formats, names = parse_formats(fmt), dfig.check_names(_names(only))
+    store = dfig.open_design(store_dir)
+    built = dfig.build(store, names, dfig.check_objective(store, objective))
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    for path in dfig.export(built, store, out, formats, caption):
+        console.print(f"wrote {_esc(path)}")
+    for name, why in built.skipped.items():
+        console.print(f"[dim]skipped {name}: {_esc(why)}[/]")
+    raise typer.Exit(1 if built.skipped or not built.figures else 0)
+
+
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to the `instalign` app."""
     from analysis import comparison, earned_run
@@ -177,3 +204,4 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
     comparison.register(app)
     app.command("findings")(earned_run.findings)
+    app.command("design-figures")(design_figures)

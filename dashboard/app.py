@@ -1,4 +1,4 @@
-"""The Dash app: a shell with three pages (Explore, Compare, Sweeps) routed by the URL path,
+"""The Dash app: a shell with four pages (Explore, Compare, Sweeps, Design) routed by the URL path,
 each page's whole view state in the URL query (see `dashboard.state`).
 
 `create_app(results)` builds everything (nothing is built at import time); simulations run
@@ -24,9 +24,9 @@ from flask import Flask, Response, request
 from dashboard import guard, hosts, panels, views
 from dashboard.context import Context
 from dashboard.jobs import JobManager, Limits
-from dashboard.pages import compare, explore, sweeps
+from dashboard.pages import compare, design, explore, sweeps
 
-PAGES = {"/explore": explore, "/compare": compare, "/sweeps": sweeps}
+PAGES = {"/explore": explore, "/compare": compare, "/sweeps": sweeps, "/design": design}
 HOME = "/explore"
 LOG = logging.getLogger(__name__)
 MAX_BODY = 4 * 2**20  # bytes of one request body (a callback request is a few kB)
@@ -58,7 +58,7 @@ def route(pathname: str | None, search: str | None, ctx: Context):
     mod = PAGES.get(path)
     classes = ["nav-link active" if p == path else "nav-link" for p in PAGES]
     if mod is None:
-        body = panels.message(f"no page {pathname[:80]!r}: see Explore, Compare or Sweeps")
+        body = panels.message(f"no page {pathname[:80]!r}: see Explore, Compare, Sweeps or Design")
         return body, classes
     return mod.layout(search, ctx), classes
 

@@ -40,8 +40,12 @@ def resolve(root: Path, name: str) -> Path:
     return target
 
 
-def discover(root: Path) -> list[str]:
-    """Every sweep store below `root` (relative names, sorted), skipping hidden folders."""
+DESIGN_TABLE = "evaluations.parquet"  # a design store's (`instalign design`; the Design page)
+
+
+def discover(root: Path, designs: bool = False) -> list[str]:
+    """Every sweep store below `root` (relative names, sorted), skipping hidden folders; with
+    `designs`, the design stores instead (a manifest beside evaluations.parquet)."""
     root = Path(root).resolve()
     if not root.is_dir():
         return []
@@ -50,7 +54,8 @@ def discover(root: Path) -> list[str]:
         depth = len(Path(folder).relative_to(root).parts)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and depth < MAX_DEPTH)
         if MANIFEST in files:
-            found.append(Path(folder).relative_to(root).as_posix())
+            if (DESIGN_TABLE in files) == designs:
+                found.append(Path(folder).relative_to(root).as_posix())
             dirs[:] = []  # a store's own sub-folders are its parts
     return sorted(found)
 

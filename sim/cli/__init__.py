@@ -36,6 +36,7 @@ COMMANDS = {
     "sweep": "sim.cli.sweep:sweep",
     "rerun": "sim.cli.sweep:rerun",
     "tail": "sim.cli.tail:tail",
+    "design": "sim.cli.design:design",
 }
 EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 2, 70, 130, 141
 _STATE = {"debug": False}

@@ -67,6 +67,7 @@ def _err(sweep: Sweep, path: str, message: str, **kw: Any) -> ConfigError:
 # the axis fields each design reads (anything else is refused rather than ignored)
 FIELDS = {
     "grid": {"values", "low", "high", "num", "step", "log"},
+    "points": {"values"},
     "lhs": {"values", "p", "low", "high", "log", "dist", "mean", "sd", "mode"},
     "sobol": {"low", "high", "log"},
 }
@@ -87,7 +88,9 @@ def build(sweep: Sweep, max_runs: int | None = None) -> Design:
                 f"`{extra[0]}`", allowed=", ".join(sorted(FIELDS[method])),
             )  # fmt: skip
     check_size(sweep, max_runs)
-    builder = {"grid": _grid, "lhs": _random, "monte_carlo": _random}.get(method, _salib)
+    builder = {"grid": _grid, "points": _points, "lhs": _random, "monte_carlo": _random}.get(
+        method, _salib
+    )
     return builder(sweep)
 
 
@@ -100,6 +103,8 @@ def size(sweep: Sweep) -> tuple[int, int]:
     d, k = sweep.spec.design, len(sweep.axes)
     if d.method == "grid":
         points = math.prod(_grid_count(sweep, p, a) for p, a in sweep.axes.items())
+    elif d.method == "points":
+        points = max((len(a.values or []) for a in sweep.axes.values()), default=0)
     elif d.method in ("lhs", "monte_carlo"):
         points = max(d.samples or 0, 0)
     elif d.method == "sobol":
@@ -173,6 +178,25 @@ def _grid(sweep: Sweep) -> Design:
     points = pd.DataFrame(rows, columns=list(axes), dtype=object)
     points.insert(0, "point", np.arange(len(rows)))
     return Design("grid", _typed(points))
+
+
+def _points(sweep: Sweep) -> Design:
+    """Explicit points: every axis lists `values` of one length n, and point i takes the i-th
+    value of each (zipped, not crossed; e.g. a fixed sample of worlds, sim/design)."""
+    lengths = {path: len(axis.values or []) for path, axis in sweep.axes.items()}
+    n = max(lengths.values())
+    for path, k in lengths.items():
+        if k != n:
+            raise _err(
+                sweep,
+                f"parameters.{path}.values",
+                f"{k} values where the other axes have {n}",
+                allowed="equal-length lists (point i = the i-th values)",
+            )
+    cols = {path: [PARAMS[path].validate(v) for v in a.values] for path, a in sweep.axes.items()}
+    points = pd.DataFrame(cols, dtype=object)
+    points.insert(0, "point", np.arange(n))
+    return Design("points", _typed(points))
 
 
 def _grid_values(sweep: Sweep, path: str, axis: Axis) -> list[Any]:

@@ -15,7 +15,8 @@ the field path and the closest valid name)::
     parameters:                          # what varies: dotted parameter path -> axis
       politicians.optimization_pressure: [1, 4, 16, 64]       # values (grid)
       electorate.information: {low: 0.1, high: 0.9, num: 5}  # a range (grid)
-    design: grid                         # or {method: lhs|monte_carlo|sobol|morris, ...}
+    design: grid                         # or points (the i-th values of every axis form
+                                         # point i), or {method: lhs|monte_carlo|sobol|morris}
     interventions: {none: {}, audits: {oversight.audit_budget: 0.2}}  # crossed with all
     replications: 5
     seed: 20240601                       # the master seed (required)
@@ -49,7 +50,7 @@ from sim.params.sections import SECTIONS, unused_message
 from sim.scenario import Config, flatten, load, read_yaml
 from sim.sweep.seeds import CRN_MODES
 
-METHODS = ("grid", "lhs", "monte_carlo", "sobol", "morris")
+METHODS = ("grid", "points", "lhs", "monte_carlo", "sobol", "morris")
 DISTS = ("uniform", "loguniform", "normal", "triangular", "choice")
 RESERVED = ("seed",)  # set per run from the master seed
 NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]*$")
