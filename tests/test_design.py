@@ -192,3 +192,24 @@ def test_a_search_on_a_dask_cluster_evaluates_the_same_designs(searched):
     first = a[a["generation"] == 0].reset_index(drop=True)
     cols = ["design", "mean:safety", "mean:usefulness", "feasible"]
     pd.testing.assert_frame_equal(first[cols], b[cols])
+
+
+def test_robustness_measures_follow_their_definitions():
+    """McPhail et al. 2018's measures on a hand-made outcome cube (2 designs x 4 worlds x 1
+    objective, smaller is better): mean, the bad-side percentile, maximum regret against each
+    world's best, and the satisficing share (reported negated, as the search minimizes)."""
+    from sim.design import robust
+
+    bad = np.array([[[1.0], [2.0], [3.0], [10.0]], [[2.0], [2.0], [2.5], [4.0]]])
+    assert robust.robust(bad, "mean")[:, 0].tolist() == [4.0, 2.625]
+    assert robust.robust(bad, "percentile", q=100)[:, 0].tolist() == [10.0, 4.0]
+    best = robust.best_per_world(bad)
+    assert best[:, 0].tolist() == [1.0, 2.0, 2.5, 4.0]
+    assert robust.robust(bad, "regret", best=best)[:, 0].tolist() == [6.0, 1.0]
+    share = robust.robust(bad, "satisficing", thresholds=np.array([2.5]))
+    assert share[:, 0].tolist() == [-0.5, -0.75]
+    maxed = robust.badness(np.array([[0.2, 0.9]]), ["min", "max"])
+    assert maxed.tolist() == [[0.2, -0.9]]
+    f = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [2.5, 2.5], [0.5, 5.0]])
+    ok = np.array([True, True, True, True, False])
+    assert robust.nondominated(f, ok).tolist() == [0, 1, 2]  # 3 dominated, 4 infeasible

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.design.spec import Lever
+from sim.scenario import plain
 
 
 def width(levers: tuple[Lever, ...]) -> int:
@@ -41,7 +42,7 @@ def _one(lv: Lever, u: np.ndarray) -> Any:
         length = lv.min + _pick(u[0], lv.max - lv.min + 1)
         return [dict(lv.options[_pick(g, len(lv.options))][1]) for g in u[1 : 1 + length]]
     if lv.choices is not None:
-        return lv.choices[_pick(u[0], len(lv.choices))]
+        return plain(lv.choices[_pick(u[0], len(lv.choices))])  # a list stays a list
     if lv.log:
         value = math.exp(math.log(lv.low) + float(u[0]) * (math.log(lv.high) - math.log(lv.low)))
     else:
@@ -61,6 +62,8 @@ def label(levers: tuple[Lever, ...], values: dict[str, Any]) -> str:
         if lv.options is not None:
             names = {repr(sorted(layer.items())): n for n, layer in lv.options}
             shown = "+".join(names.get(repr(sorted(layer.items())), "?") for layer in v) or "none"
+        elif isinstance(v, list):  # a choice among lists (e.g. whole stacks): its index
+            shown = f"choice {[plain(c) for c in lv.choices].index(v) + 1} of {len(lv.choices)}"
         elif isinstance(v, float):
             shown = f"{v:.3g}"
         else:

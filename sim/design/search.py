@@ -115,7 +115,7 @@ def run_design(
             allowed=f">= {design.spec.search.population}",
         )
     out = Path(out)
-    manifest = _prepare(out, design, resume, evals)
+    manifest = prepare_store(out, design, resume, evals)
     run = Search(design, out, manifest, executor, workers, scheduler)
     run.search(evals, progress)
     run.write_search()
@@ -125,7 +125,7 @@ def run_design(
     return manifest
 
 
-def _prepare(out: Path, design: Design, resume: bool, evals: int) -> dict:
+def prepare_store(out: Path, design: Design, resume: bool, evals: int) -> dict:
     """The store's manifest: new, or the existing one of the same search on --resume."""
     from sim.provenance import code_version
 
@@ -195,6 +195,7 @@ class Search:
     def search(self, evals: int, progress=None) -> None:
         from pymoo.algorithms.moo.nsga2 import NSGA2
         from pymoo.core.problem import Problem
+        from pymoo.operators.sampling.lhs import LHS
 
         spec = self.design.spec
         n_obj = 1 if spec.robustness.kind == "satisficing" else len(spec.objectives)
@@ -205,7 +206,7 @@ class Search:
             xl=0.0,
             xu=1.0,
         )
-        algo = NSGA2(pop_size=spec.search.population, eliminate_duplicates=True)
+        algo = NSGA2(pop_size=spec.search.population, sampling=LHS(), eliminate_duplicates=True)
         algo.setup(problem, termination=("n_eval", evals), seed=self.manifest["seeds"]["algorithm"])
         gen = 0
         while algo.has_next():
@@ -380,7 +381,7 @@ class Search:
                     row[f"constraint {c}"] = float(g[i, j])
             for lv in self.design.levers:
                 v = self.archive.values[k][lv.path]
-                row[lv.path] = json.dumps(v) if isinstance(v, list) else v
+                row[lv.path] = json.dumps(v) if isinstance(v, (list, tuple, dict)) else v
             rows.append(row)
         return pd.DataFrame(rows)
 
