@@ -337,7 +337,20 @@ def draw_sources() -> list[Frames]:
             ser,
         )
     )
+    sources.append(tail_frames())
     return sources
+
+
+def tail_frames() -> Frames:
+    """A tail sweep's store (sim/sweep/tail.py): one tail probability per run, no metrics."""
+    design = pd.DataFrame({"run_id": range(4), "intervention": "none", "x.p": [1, 1, 2, 2]})
+    out = pd.DataFrame({"run_id": range(4), "tail_p": [1e-4, 2e-4, 1e-3, 3e-3],
+                        "tail_ci_lo": [5e-5, 1e-4, 5e-4, 2e-3], "tail_ci_hi": [2e-4, 4e-4,
+                        2e-3, 4e-3], "tail_rel_error": 0.3, "tail_ess": 50.0,
+                        "tail_model_steps": 1000, "tail_bits": 10.0, "tail_method": "ams",
+                        "tail_status": "done"})  # fmt: skip
+    return Frames(design, pd.DataFrame({"run_id": range(4)}), params=["x.p"], outcomes=out,
+                  manifest={"tail": {"event": "catastrophes >= 1", "by_step": 5}})  # fmt: skip
 
 
 def test_every_draw_gives_a_figure_with_units_from_the_registry():

@@ -179,9 +179,15 @@ def _reevaluated(fig: go.Figure, df: pd.DataFrame, a: Objective, b: Objective) -
 
 
 def _front_matrix(df: pd.DataFrame, objs: list[Objective]) -> go.Figure:
-    """Three or more objectives: a scatter matrix, the front in colour and, when it was
-    re-evaluated, its re-evaluated values as diamonds (CIs are in the data and the table)."""
-    fig = theme.figure(f"{TITLE}: {len(objs)} objectives", height=640)
+    """Three or more objectives: a scatter matrix (one panel per pair of objectives, lower
+    triangle, drawn as plain scatters so the dashboard's partial plotly.js bundle shows it),
+    the front in colour and, when it was re-evaluated, its re-evaluated values as diamonds
+    (CIs are in the data and the table)."""
+    from plotly.subplots import make_subplots
+
+    k = len(objs) - 1
+    fig = make_subplots(rows=k, cols=k, horizontal_spacing=0.06, vertical_spacing=0.06)
+    fig.update_layout(theme.figure(f"{TITLE}: {len(objs)} objectives", height=640).layout)
     front = df["on_front"] & np.isfinite(df[f"re {objs[0].column}"].astype(float))
     n = df.attrs["re_worlds"]
     traces = [
@@ -192,13 +198,18 @@ def _front_matrix(df: pd.DataFrame, objs: list[Objective]) -> go.Figure:
     ]  # fmt: skip
     for name, mask, prefix, marker in traces:
         part = df[mask]
-        if part.empty:
-            continue
-        dims = [dict(label=o.name, values=part[prefix + o.column]) for o in objs]
-        fig.add_trace(go.Splom(
-            dimensions=dims, name=name, diagonal_visible=False, showupperhalf=False,
-            marker=marker, text=part["label"],
-        ))  # fmt: skip
+        for row in range(1, k + 1):
+            for col in range(1, row + 1):
+                y, x = objs[row], objs[col - 1]
+                fig.add_trace(go.Scatter(
+                    x=part[prefix + x.column], y=part[prefix + y.column], mode="markers",
+                    name=name, legendgroup=name, showlegend=row == col == 1 and not part.empty,
+                    marker=marker, text=part["label"],
+                ), row=row, col=col)  # fmt: skip
+                if row == k:
+                    fig.update_xaxes(title_text=x.name, row=row, col=col)
+                if col == 1:
+                    fig.update_yaxes(title_text=y.name, row=row, col=col)
     return fig
 
 
