@@ -15,6 +15,17 @@ from pathlib import Path
 from sim.errors import ConfigError
 
 
+def executor_options(executor: str, scheduler: str | None) -> None:
+    """`--executor` names a known executor and `--scheduler` comes only with dask."""
+    from sim.errors import unknown_name
+    from sim.sweep.executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise unknown_name("executor", executor, EXECUTORS, source="--executor")
+    if scheduler and executor != "dask":
+        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+
+
 def output_file(path: Path, option: str = "--out", suffixes: Sequence[str] = ()) -> Path:
     """`path` can be written as a file: a known suffix, not a folder, not under a file, in a
     folder that exists or can be made, writable."""

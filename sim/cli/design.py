@@ -12,9 +12,8 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.checks import output_dir, text_file
+from sim.cli.checks import executor_options, output_dir, text_file
 from sim.cli.inputs import reading
-from sim.errors import ConfigError, unknown_name
 
 EXIT_INTERRUPTED, EXIT_INFEASIBLE = 130, 4
 
@@ -34,12 +33,7 @@ def design(
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
 ) -> None:
     """Search the levers of a design spec for designs that hold up across its worlds."""
-    from sim.sweep.executors import EXECUTORS
-
-    if executor not in EXECUTORS:
-        raise unknown_name("executor", executor, EXECUTORS, source="--executor")
-    if scheduler and executor != "dask":
-        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+    executor_options(executor, scheduler)
     text_file(spec, "a design spec YAML file (UTF-8)")
     output_dir(out, "--out")
     from rich.console import Console

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.checks import check_store, output_dir, output_file, text_file
+from sim.cli.checks import check_store, executor_options, output_dir, output_file, text_file
 from sim.cli.inputs import reading
-from sim.errors import ConfigError, unknown_name
+from sim.errors import ConfigError
 
 SERIES_SUFFIXES = (".parquet", ".csv")
 EXIT_INCOMPLETE, EXIT_FAILED_BASE, EXIT_INTERRUPTED = 3, 10, 130
@@ -64,12 +64,7 @@ def _check_sweep_inputs(spec: Path, out: Path, executor: str, scheduler: str | N
     """The spec reads and validates, --out can hold a store and the executor exists, before
     anything is written (`run_sweep` then checks the store's content: another sweep, not
     empty; it opens the executor only after creating the store)."""
-    from sim.sweep.executors import EXECUTORS
-
-    if executor not in EXECUTORS:
-        raise unknown_name("executor", executor, EXECUTORS, source="--executor")
-    if scheduler and executor != "dask":
-        raise ConfigError("--scheduler needs --executor dask", source="--scheduler")
+    executor_options(executor, scheduler)
     text_file(spec, "a sweep spec YAML file (UTF-8)")
     output_dir(out, "--out")
     from sim.sweep.spec import load_spec

@@ -58,6 +58,7 @@ import pandas as pd
 from sim.design import encoding, robust
 from sim.design.spec import Design, load_design
 from sim.errors import ConfigError
+from sim.sweep.store import atomic_json
 
 MANIFEST = "manifest.json"
 GENERATIONS = "generations"
@@ -121,7 +122,7 @@ def run_design(
     run.write_search()
     manifest["front"] = run.reevaluate()
     manifest["status"] = "complete"
-    _write_json(out / MANIFEST, manifest)
+    atomic_json(out / MANIFEST, manifest)
     return manifest
 
 
@@ -167,14 +168,8 @@ def prepare_store(out: Path, design: Design, resume: bool, evals: int) -> dict:
         **code_version(),
     }
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(path, manifest)
+    atomic_json(path, manifest)
     return manifest
-
-
-def _write_json(path: Path, doc: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n")
-    tmp.replace(path)
 
 
 class Search:
@@ -488,7 +483,6 @@ class Search:
 
         spec = self.design.spec
         kind, q = spec.robustness.kind, spec.robustness.q
-        n_obj = len(spec.objectives)
         out = {}
         for j, o in enumerate(spec.objectives):
             if kind == "satisficing" and j > 0:
@@ -523,7 +517,6 @@ class Search:
                 lo = hi = point
             out[f"re {name}"], out[f"re {name} lo"], out[f"re {name} hi"] = point, lo, hi
         out["re worlds"], out["re replications"] = n_worlds, spec.reevaluate.replications
-        del n_obj
         return out
 
 

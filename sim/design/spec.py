@@ -52,8 +52,8 @@ from sim.components import METRICS
 from sim.errors import ConfigError, closest, unknown_name
 from sim.params import PARAMS
 from sim.rare.event import OPS
-from sim.scenario import Config, flatten, load, read_yaml
-from sim.sweep.spec import NAME_RE
+from sim.scenario import Config, load, read_yaml
+from sim.sweep.spec import NAME_RE, at_path, flat_overrides
 
 ROBUSTNESS = ("mean", "percentile", "regret", "satisficing")
 SENSES = ("min", "max")
@@ -210,9 +210,9 @@ def load_design(path: str | Path) -> Design:
     name = spec.id or Path(path).stem
     if not NAME_RE.match(name):
         raise ConfigError(f"invalid id {name!r}", source=source, path="id", allowed="lower_snake")
-    fixed = _flat(spec.set, source, "set")
+    fixed = flat_overrides(spec.set, source, "set")
     overrides = {**fixed, **({"steps": spec.steps} if spec.steps else {})}
-    base = _at(lambda: load(spec.scenario, overrides, Path(source).parent), source, "scenario")
+    base = at_path(lambda: load(spec.scenario, overrides, Path(source).parent), source, "scenario")
     if not spec.levers:
         raise ConfigError(
             "no levers: a design search needs at least one",
@@ -395,25 +395,6 @@ def _metric(name: str, source: str, where: str) -> None:
 def _choice(value: str, allowed: tuple[str, ...], source: str, where: str) -> None:
     if value not in allowed:
         raise unknown_name("value", value, allowed, source=source, path=where)
-
-
-def _flat(values: Mapping[str, Any], source: str, where: str) -> dict[str, Any]:
-    try:
-        return flatten(values, source)
-    except ConfigError as err:
-        raise ConfigError(
-            err.detail, source=source, path=f"{where}.{err.path}", suggestion=err.suggestion
-        ) from None
-
-
-def _at(fn, source: str, where: str):
-    try:
-        return fn()
-    except ConfigError as err:
-        path = f"{where}.{err.path}" if err.path else where
-        raise ConfigError(
-            err.detail, source=source, path=path, allowed=err.allowed, suggestion=err.suggestion
-        ) from None
 
 
 def _from_pydantic(err: ValidationError, source: str, prefix: str = "", model=None):

@@ -92,7 +92,7 @@ def _tail_check(sweep: Sweep):
     """The per-config check of the sweep's tail request (a no-op for a plain sweep)."""
     if sweep.spec.tail is None:
         return lambda config: None
-    from sim.sweep.tail import check_config, request
+    from sim.sweep.tail import check_config
 
     req = request(sweep.spec.tail.model_dump())
     return lambda config: check_config(req, config, sweep.source)

@@ -201,7 +201,7 @@ def load_spec(path: str | Path) -> Sweep:
         raise ConfigError(f"invalid id {name!r}", source=source, path="id", allowed="lower_snake")
     _check_choice(spec.design.method, METHODS, source, "design.method")
     _check_choice(spec.common_random_numbers, CRN_MODES, source, "common_random_numbers")
-    fixed = _flat(spec.set, source, "set")
+    fixed = flat_overrides(spec.set, source, "set")
     for path, value in fixed.items():
         _check_value(path, value, source, f"set.{path}")
     bases = _bases(spec, fixed, source)
@@ -222,7 +222,9 @@ def _check_choice(value: str, allowed: tuple[str, ...], source: str, path: str) 
         )
 
 
-def _flat(values: Mapping[str, Any], source: str, where: str) -> dict[str, Any]:
+def flat_overrides(values: Mapping[str, Any], source: str, where: str) -> dict[str, Any]:
+    """Nested or dotted overrides as {path: value}, errors naming `where`; the run seed is
+    refused (it comes from the master seed)."""
     try:
         flat = flatten(values, source)
     except ConfigError as err:
@@ -251,11 +253,12 @@ def _bases(spec: SweepSpec, fixed: dict[str, Any], source: str) -> dict[str, Con
     bases = {}
     for i, ref in enumerate(refs):
         where = "scenario" if spec.scenario is not None else f"scenarios[{i}]"
-        bases[ref] = _with_path(lambda r=ref: load(r, overrides, folder), source, where)
+        bases[ref] = at_path(lambda r=ref: load(r, overrides, folder), source, where)
     return bases
 
 
-def _with_path(fn, source: str, where: str):
+def at_path(fn, source: str, where: str):
+    """`fn()`, a ConfigError from it re-attributed to the spec file at `where`."""
     try:
         return fn()
     except ConfigError as err:
@@ -292,9 +295,8 @@ def _check_used(path: str, spec: SweepSpec, bases: dict, source: str, where: str
     if sec is None or sec.gate is None or path == sec.gate.path:
         return
     gate = sec.gate.path
-    turned = (
-        gate in _flat(v or {}, source, "interventions") for v in (spec.interventions or {}).values()
-    )
+    changes = (spec.interventions or {}).values()
+    turned = (gate in flat_overrides(v or {}, source, "interventions") for v in changes)
     if gate in spec.parameters or any(turned):
         return
     if not any(sec.enabled(b.values) for b in bases.values()):
@@ -317,7 +319,7 @@ def _interventions(spec: SweepSpec, axes: dict, bases: dict, source: str) -> dic
             raise ConfigError(
                 "intervention names are lower_snake", source=source, path=f"interventions.{name}"
             )
-        flat = _flat(values or {}, source, f"interventions.{name}")
+        flat = flat_overrides(values or {}, source, f"interventions.{name}")
         for path, value in flat.items():
             if path in axes:
                 raise ConfigError(
