@@ -61,6 +61,17 @@ class RandomSearch(Search):
             gen += 1
 
 
+class RealCodedSearch(Search):
+    """NSGA-II with pymoo's default real-coded operators on every gene (SBX and PM), as before
+    sim/design/operators.py: the ablation of the operators by gene kind (`--operators real`)."""
+
+    def variation(self):
+        from pymoo.operators.crossover.sbx import SBX
+        from pymoo.operators.mutation.pm import PM
+
+        return SBX(), PM()
+
+
 def feasible_points(search: Search) -> np.ndarray:
     """The robust objective values (minimized) of the archive's feasible designs."""
     f, g = search.scores(list(search.archive.outcomes))
@@ -89,14 +100,14 @@ def searcher(cls, design, out: Path, evals: int):
     return cls(design, out, prepare_store(out, design, False, evals), "sequential", None, None)
 
 
-def one_seed(source: Path, seed: int, folder: Path, reduced: dict | None) -> dict:
+def one_seed(source: Path, seed: int, folder: Path, reduced: dict | None, nsga_cls=Search) -> dict:
     """NSGA-II, then random search with as many distinct designs, on one seed's worlds."""
     spec = spec_for(source, seed, folder, reduced)
     design = load_design(spec)
     evals = design.spec.search.evaluations
     out = {}
     start = time.perf_counter()
-    nsga = searcher(Search, design, folder / f"nsga2_{seed}", evals)
+    nsga = searcher(nsga_cls, design, folder / f"nsga2_{seed}", evals)
     nsga.search(evals)
     out["nsga2_s"] = time.perf_counter() - start
     designs = len(nsga.archive.outcomes)
@@ -119,6 +130,9 @@ def one_seed(source: Path, seed: int, folder: Path, reduced: dict | None) -> dic
     return out
 
 
+OPERATORS = {"mixed": Search, "real": RealCodedSearch}
+
+
 def mean_se(values: list[float]) -> tuple[float, float]:
     m = statistics.fmean(values)
     se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
@@ -131,13 +145,14 @@ def main(
     reduced: dict | None = None,
     full: bool = False,
     first: int = 1,
+    operators: str = "mixed",
 ) -> dict:
     source = Path(spec).resolve()
     cost = None if full else {**REDUCED, **(reduced or {})}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_design_") as tmp:
         for seed in range(first, first + seeds):
-            r = one_seed(source, seed, Path(tmp), cost)
+            r = one_seed(source, seed, Path(tmp), cost, OPERATORS[operators])
             rows.append(r)
             print(f"seed {seed}: {r['designs']} designs each ({r['evaluations']} NSGA-II "
                   f"evaluations), feasible {r['feasible'][0]} / {r['feasible'][1]}; "
@@ -148,6 +163,7 @@ def main(
     (md, sd), (mr, sr) = mean_se(diff), mean_se(ratio)
     wins = sum(d > 0 for d in diff)
     what = "spec's own cost" if full else ", ".join(f"{k} {v}" for k, v in cost.items())
+    what += f"; {operators} operators"
     print(f"{source.name} ({what}), {len(rows)} seeds: HV NSGA-II - random = {md:.4f} +- "
           f"{sd:.4f} (mean +- SE); ratio {mr:.3f} +- {sr:.3f}; NSGA-II higher on {wins} of "
           f"{len(rows)} seeds")  # fmt: skip
@@ -163,6 +179,12 @@ if __name__ == "__main__":
     ap.add_argument("--worlds", type=int, default=REDUCED["worlds"])
     ap.add_argument("--replications", type=int, default=REDUCED["replications"])
     ap.add_argument("--full", action="store_true", help="the spec's own budget, worlds, reps")
+    ap.add_argument(
+        "--operators",
+        choices=sorted(OPERATORS),
+        default="mixed",
+        help="NSGA-II's variation: by gene kind (mixed) or real-coded on all (real)",
+    )
     a = ap.parse_args()
     cut = {"evaluations": a.evaluations, "worlds": a.worlds, "replications": a.replications}
-    main(a.spec, a.seeds, cut, a.full, a.first)
+    main(a.spec, a.seeds, cut, a.full, a.first, a.operators)

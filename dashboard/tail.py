@@ -204,7 +204,7 @@ def reporter(set_progress, stopped: Callable[[], bool], last: list, cancelled: t
 def view(r: dict[str, Any], sets: dict[str, Any]) -> html.Div:
     """The estimate as the CLI's table, its surprise line and early-stop note, the command
     that reproduces it and, for AMS, the level trajectory."""
-    from sim.cli.tail import COLUMNS, STATUS, surprise_line
+    from sim.rare.tail import COLUMNS, STATUS, surprise_line  # lazy: estimators load on use
 
     lo, hi = (f"{x:.3g}" if x is not None else "-" for x in r["ci"])
     cells = (_g(r["p"]), f"[{lo}, {hi}]", _g(r["rel_error"]), _g(r["ess"]),

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+BLOCK = 1 << 14  # voters per block of `Electorate.observe` (16 arrays of 128 kB fit in cache)
+
 
 @dataclass
 class Electorate:
@@ -55,6 +57,8 @@ class Electorate:
     def __post_init__(self) -> None:
         self.ideals = np.asfortranarray(self.ideals, dtype=float)
         self.sq_norms = np.einsum("ij,ij->i", self.ideals, self.ideals)
+        self.perceived = np.asarray(self.perceived, dtype=float)  # updated in place each step
+        self.approval = np.asarray(self.approval, dtype=float)
         self.aspiration = np.full(self.n, 0.0) + self.aspiration
         self.informed_aspiration = self.aspiration.copy()
         self.informed_perceived = np.array(self.perceived, dtype=float)
@@ -68,12 +72,64 @@ class Electorate:
         """Welfare-optimal policy under quadratic loss: the mean ideal point."""
         return self.ideals.mean(axis=0)
 
-    def utility(self, policy: np.ndarray) -> np.ndarray:
-        """`policy_utility(ideals, policy)` from cached norms: -(||x||^2 - 2 x.p + ||p||^2) / d."""
-        lin = np.einsum("jn,j->n", self.ideals.T, 2.0 * np.asarray(policy, dtype=float))
-        lin -= self.sq_norms
+    def utility(
+        self, policy: np.ndarray, out: np.ndarray | None = None, rows: slice = slice(None)
+    ) -> np.ndarray:
+        """`policy_utility(ideals, policy)` from cached norms: -(||x||^2 - 2 x.p + ||p||^2) / d
+        (of the voters in `rows`; into `out` when given: the same numbers, no fresh array)."""
+        x = self.ideals.T[:, rows]
+        lin = np.einsum("jn,j->n", x, 2.0 * np.asarray(policy, dtype=float), out=out)
+        lin -= self.sq_norms[rows]
         lin -= float(np.dot(policy, policy))
-        return lin / self.ideals.shape[1]
+        if out is None:
+            return lin / self.ideals.shape[1]
+        lin /= self.ideals.shape[1]
+        return lin
+
+    def observe(
+        self,
+        perception: Perception,
+        policy: np.ndarray,
+        bonus: float,
+        information,
+        visible: float,
+        rng: np.random.Generator,
+        utility: np.ndarray,
+        first: bool = False,
+    ) -> np.ndarray:
+        """Every voter, and its fully informed twin, observes one step of government: the
+        utility u = `utility(policy)` + `bonus` (written into `utility`, an (N,) array), the
+        perceived signal through `information` (q_i, (N,) or a scalar) with one shared draw of
+        perception noise, and the updated perceived performance and approval, in place.
+
+        Voters are processed in blocks of `BLOCK`: a block's temporaries stay in cache
+        between the ~28 operations a voter needs, and the noise is drawn block by block from
+        the same stream in the same order. Every number is the one the whole-array form gives
+        (each operation is elementwise, and `Perception.update` keeps the allocating form's
+        order of operations)."""
+        n = self.n
+        size = min(BLOCK, n)
+        work = np.empty(size)
+        noise_buf = np.empty(size) if perception.noise_sd > 0 else None
+        per_voter = np.ndim(information) > 0
+        for start in range(0, n, BLOCK):
+            rows = slice(start, min(start + BLOCK, n))
+            m = rows.stop - start
+            u = self.utility(policy, out=utility[rows], rows=rows)
+            u += bonus
+            noise = perception.noise(m, rng, out=None if noise_buf is None else noise_buf[:m])
+            q = information[rows] if per_voter else information
+            perceived = self.perceived[rows]
+            perception.update(
+                u, q, visible, perceived, self.aspiration[rows], noise, first,
+                out=(perceived, self.approval[rows]), work=work[:m],
+            )  # fmt: skip
+            informed = self.informed_perceived[rows]
+            perception.update(
+                u, 1.0, visible, informed, self.informed_aspiration[rows], noise, first,
+                out=(informed, self.informed_approval[rows]), work=work[:m],
+            )  # fmt: skip
+        return utility
 
     def mean_utility(self, platforms: np.ndarray) -> np.ndarray:
         """Mean over voters of -||x_i - p||^2 / d for each of K platforms, (K, d) -> (K,):
@@ -116,9 +172,19 @@ class Perception:
         """From the typed `electorate` parameter section (`Config.section("electorate")`)."""
         return cls(electorate.perception_noise, electorate.memory, electorate.approval_sensitivity)
 
-    def noise(self, shape: int | tuple[int, ...], rng: np.random.Generator):
-        """Perception noise eps for an array of this shape (0.0 when sigma = 0: no draws)."""
-        return self.noise_sd * rng.standard_normal(shape) if self.noise_sd > 0 else 0.0
+    def noise(
+        self, shape: int | tuple[int, ...], rng: np.random.Generator, out: np.ndarray | None = None
+    ):
+        """Perception noise eps for an array of this shape (0.0 when sigma = 0: no draws).
+        With `out` (a float buffer of that shape) the draws are written in place: the same
+        numbers from the same stream, without a fresh array."""
+        if self.noise_sd <= 0:
+            return 0.0
+        if out is None:
+            return self.noise_sd * rng.standard_normal(shape)
+        rng.standard_normal(out=out)
+        out *= self.noise_sd
+        return out
 
     def update(
         self,
@@ -129,14 +195,32 @@ class Perception:
         aspiration,
         noise,
         first: bool = False,
+        out: tuple[np.ndarray, np.ndarray] | None = None,
+        work: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One observation: (perceived pi', approval a') from delivered utility u, information
         q, visible signal S, prior perceived performance pi, aspiration c and pre-drawn noise
         eps. Arguments broadcast: (N,) for every voter, or (n, 1) proposals against (1, m)
-        sampled voters in a poll. `first`: no record yet, pi' = s."""
-        s = signal(utility, information, visible, noise)
-        perceived = s if first else smooth(prior, s, self.memory)
-        return perceived, approval(perceived, self.sensitivity, aspiration)
+        sampled voters in a poll. `first`: no record yet, pi' = s.
+
+        In place (the whole electorate each step): `out` = (perceived, approval) arrays of
+        the voters' shape to write into, the first of which may be `prior` itself, and `work`
+        a scratch array of that shape; the same operations in the same order as the
+        allocating form, so the same numbers, and no fresh temporaries."""
+        if out is None:
+            s = signal(utility, information, visible, noise)
+            perceived = s if first else smooth(prior, s, self.memory)
+            return perceived, approval(perceived, self.sensitivity, aspiration)
+        perceived, appr = out
+        s = signal_into(work, utility, information, visible, noise)
+        if first:
+            np.copyto(perceived, s)
+        else:  # pi + m (s - pi), evaluated as the allocating form does
+            s -= prior
+            s *= self.memory
+            np.add(prior, s, out=perceived)
+        approval_into(appr, perceived, self.sensitivity, aspiration)
+        return perceived, appr
 
 
 def sample_ideals(
@@ -194,6 +278,16 @@ def signal(utility, information, visible, noise):
     return information * (utility - visible) + visible + noise
 
 
+def signal_into(out: np.ndarray, utility, information, visible, noise) -> np.ndarray:
+    """`signal` written into `out`, operation by operation: (q (u - S) + S) + eps."""
+    np.subtract(utility, visible, out=out)
+    if not (isinstance(information, float) and information == 1.0):  # 1.0 * x is x
+        out *= information
+    out += visible
+    out += noise
+    return out
+
+
 def smooth(perceived: np.ndarray, signal: np.ndarray, memory: float) -> np.ndarray:
     """pi_i <- (1 - m) pi_i + m s_i."""
     return perceived + memory * (signal - perceived)
@@ -202,3 +296,13 @@ def smooth(perceived: np.ndarray, signal: np.ndarray, memory: float) -> np.ndarr
 def approval(perceived: np.ndarray, sensitivity: float, aspiration) -> np.ndarray:
     """a_i = logistic(kappa (pi_i - c_i))."""
     return 0.5 * (1.0 + np.tanh(0.5 * sensitivity * (perceived - aspiration)))
+
+
+def approval_into(out: np.ndarray, perceived: np.ndarray, sensitivity: float, aspiration):
+    """`approval` written into `out`, operation by operation."""
+    np.subtract(perceived, aspiration, out=out)
+    out *= 0.5 * sensitivity
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out

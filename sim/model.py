@@ -4,13 +4,15 @@ Step order (one model step = one unit of Mesa time):
   1. each enabled component's `step()` in declared order (electoral 10, bureaucracy 20,
      AI deployment 30, oversight 40, opinion 90);
   2. elections, as a recurring Mesa event every `elections.interval` steps (after the step);
-  3. metrics, collected by Mesa's DataCollector as a low-priority event (after elections).
+  3. metrics, recorded as a low-priority event (after elections): each component's `report()`
+     into `model.metric_values`, and that row into `model.recorder` (sim/recorder.py), a
+     preallocated steps x metrics array. `model.datacollector` is a Mesa-compatible view of
+     it (`get_model_vars_dataframe()`), built only when asked.
 """
 
 from __future__ import annotations
 
 import zlib
-from functools import partial
 
 import mesa
 import numpy as np
@@ -19,11 +21,8 @@ from mesa.time import Priority, Schedule
 from sim import electorate
 from sim.components import COMPONENTS, METRICS, WorldState, check_wiring
 from sim.mechanisms.effort import EffortModel
+from sim.recorder import DataCollectorView, Recorder
 from sim.scenario import Config
-
-
-def _metric(model: InstitutionModel, name: str) -> float:
-    return model.metric_values[name]
 
 
 class InstitutionModel(mesa.Model):
@@ -64,9 +63,8 @@ class InstitutionModel(mesa.Model):
         check_wiring(enabled)
         self.components = [cls(self) for cls in enabled]
         self.metric_values: dict[str, float] = dict.fromkeys(METRICS, float("nan"))
-        self.datacollector = mesa.DataCollector(
-            model_reporters={"step": "steps", **{k: partial(_metric, name=k) for k in METRICS}}
-        )
+        self.recorder = Recorder(tuple(METRICS), self.horizon)
+        self.datacollector = DataCollectorView(self.recorder)
         self._collect()
         self.schedule_recurring(self._collect, Schedule(interval=1, start=1), priority=Priority.LOW)
 
@@ -95,6 +93,10 @@ class InstitutionModel(mesa.Model):
         world._active = None
 
     def _collect(self) -> None:
+        values = self.metric_values
         for comp in self.components:
-            self.metric_values.update(comp.report())
-        self.datacollector.collect(self)
+            values.update(comp.report())
+        # metric_values was made from METRICS and updates keep its key order, so its values
+        # are in the recorder's column order unless a report added an undeclared key
+        row = values.values() if len(values) == len(METRICS) else [values[k] for k in METRICS]
+        self.recorder.record(self.steps, self.time, row)

@@ -3,38 +3,73 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.components import METRICS
 from sim.errors import ConfigError
 from sim.model import InstitutionModel
 from sim.provenance import code_version
+from sim.recorder import Recording
 from sim.scenario import Config, plain
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-@dataclass
+
 class RunResult:
-    config: Config
-    seed: int
-    steps: int
-    series: pd.DataFrame  # one row per collected step (step 0 = initial state)
-    extra: dict[str, Any] = field(default_factory=dict)
+    """One finished run: its recorded metrics as arrays (`recording`: `steps`, `values`,
+    `names`; sim/recorder.py) and its event tables (`extra`), with full provenance.
+
+    `series` is the DataFrame of the run (a `step` column and one column per metric, one row
+    per collected step, step 0 = the initial state), built from the arrays on first access
+    and cached; `summary()` is computed from the arrays. A RunResult can also be made from
+    such a frame (the dashboard's run cache, a rerun sweep run): then `recording` is read
+    from it."""
+
+    def __init__(
+        self,
+        config: Config,
+        seed: int,
+        steps: int,
+        series: pd.DataFrame | None = None,
+        extra: dict[str, Any] | None = None,
+        *,
+        recording: Recording | None = None,
+    ) -> None:
+        if (series is None) == (recording is None):
+            raise TypeError("RunResult needs exactly one of series (a frame) or recording")
+        self.config = config
+        self.seed = seed
+        self.steps = steps
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        self._series = series
+        self._recording = recording
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.scenario!r}, seed={self.seed}, steps={self.steps})"
 
     @property
     def scenario(self) -> str:
         return self.config.id
 
+    @property
+    def recording(self) -> Recording:
+        """The run's metrics as arrays (read from `series` when made from a frame)."""
+        if self._recording is None:
+            self._recording = Recording.from_frame(self._series)
+        return self._recording
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """The run's time series as a DataFrame (built once, on first access)."""
+        if self._series is None:
+            self._series = self._recording.frame()
+        return self._series
+
     def summary(self) -> dict[str, dict[str, float]]:
-        """Final value and time mean (over steps 1..n) of every metric."""
-        body = self.series[self.series["step"] > 0] if len(self.series) > 1 else self.series
-        return {
-            m: {"final": float(self.series[m].iloc[-1]), "mean": float(body[m].mean())}
-            for m in METRICS
-        }
+        """Final value and time mean (over steps 1..n, NaN skipped) of every metric."""
+        return self.recording.summary(METRICS)
 
     def provenance(self) -> dict[str, Any]:
         return {
@@ -89,6 +124,5 @@ def run(config: Config, seed: int | None = None, steps: int | None = None) -> Ru
     steps = int(config["steps"] if steps is None else steps)
     model = build(config, seed, steps)
     model.run_for(steps)
-    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     tables = {k: v for comp in model.components for k, v in comp.tables().items()}
-    return RunResult(config, seed, steps, series, tables)
+    return RunResult(config, seed, steps, extra=tables, recording=model.recorder.recording())

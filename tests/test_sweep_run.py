@@ -90,15 +90,17 @@ def stored_ids(parts: dict[Path, bytes]) -> list[int]:
 
 def faulty(action: str, at: int) -> ByValue:
     """`sim.sweep.task.execute` with a fault at run `at`: "kill" SIGKILLs the worker process
-    running it, "interrupt" sends the driver (the worker's parent) a Ctrl-C and then runs,
-    "hang" never returns (the worker exits when its driver dies)."""
+    running it, "interrupt" sends the driver (the process that made this function; a
+    worker's parent is the forkserver) a Ctrl-C and then runs, "hang" never returns (the
+    worker exits when its driver dies)."""
+    driver = os.getpid()
 
     def task_fn(task):
         if task.run_id == at:
             if action == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             elif action == "interrupt":
-                os.kill(os.getppid(), signal.SIGINT)
+                os.kill(driver, signal.SIGINT)
             elif action == "hang":
                 time.sleep(600)
         return execute(task)

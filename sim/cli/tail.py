@@ -26,20 +26,15 @@ from sim.cli.checks import output_file
 from sim.cli.inputs import load_scenario
 from sim.progress import Progress
 from sim.rare.tail import (
-    AMS_MAX_ITER,
+    COLUMNS,
+    STATUS,
     check_method,
     check_numbers,
     estimate,
     payload,
     prepare,
+    surprise_line,
 )
-
-COLUMNS = ("p", "95% CI", "rel. error", "ESS", "model steps", "bits", "method")
-STATUS = {
-    "extinct": "every particle tied below the event, so p = 0 with the upper bound shown (more "
-    "particles, or an importance function that separates paths, would help)",
-    "truncated": f"{AMS_MAX_ITER} iterations reached, so p is biased low",
-}
 
 
 def tail(
@@ -141,18 +136,6 @@ def _print_table(r: dict, out: Path | None) -> None:
         console.print(Text(f"AMS stopped early: {STATUS.get(r['status'], r['status'])}"))
     if out is not None:
         console.print(Text(f"estimate written to {out}"))
-
-
-def surprise_line(r: dict) -> str:
-    """The surprise accounting in one sentence."""
-    if r["bound"] is None:
-        return f"surprise {_g(r['bits'])} bits; no component declares a bound for this event"
-    rest = r["unexplained_bits"]
-    left = "" if rest is None else f", {rest:.3g} bits unexplained"
-    return (
-        f"surprise {_g(r['bits'])} bits: {r['explained_bits']:.3g} explained by "
-        f"{r['bound_source']} (bound {r['bound']:.3g}){left}"
-    )
 
 
 def _g(x) -> str:

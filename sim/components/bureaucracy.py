@@ -365,7 +365,9 @@ class Bureaucracy(Component):
     def report(self) -> dict[str, float]:
         s = self.state
         impl = s.output[self.tree.leaves].mean(axis=0)
-        losses = delegation.ledger(self.tree, self.mandate, s.output, self.world.welfare_optimum)
+        # the drift ledger: W_0 (the mandate) .. W_K (the leaves), each computed once
+        w = delegation.level_welfare(self.tree, self.mandate, s.output, self.world.welfare_optimum)
+        losses = -np.diff(w)
         levels = {
             f"drift_level_{k}": float(losses[k - 1]) if k <= self.tree.depth else float("nan")
             for k in range(1, MAX_LEVELS + 1)
@@ -382,16 +384,19 @@ class Bureaucracy(Component):
             "bureau_output": float(self.contract.output),
             "efficient_output": float(self.efficient.output),
             "bureaucracy_harm": float(self.harm),
-            **self._staff_ledger(float(losses.sum())),
+            **self._staff_ledger(float(losses.sum()), w),
         }
 
-    def _staff_ledger(self, total: float) -> dict[str, float]:
+    def _staff_ledger(self, total: float, w: np.ndarray) -> dict[str, float]:
         if self.ai is None:
             return {"drift_ai_offices": 0.0, "drift_human_offices": total,
                     "ai_office_attacks": float("nan")}  # fmt: skip
         a, ai = self.ai, self.ai.code != ai_office.HUMAN
+        # W_0 and W_K of the ledger are the staff ledger's uncut welfare: this step's chain
+        # is propagated from self._ai_policy, so its leaves are s.output's (not recomputed)
+        centre, w0, wk = self.world.welfare_optimum, float(w[0]), float(w[-1])
         loss_ai, loss_h = ai_office.staff_ledger(
-            self.tree, self.mandate, *self._ai_policy, ai, self.world.welfare_optimum
+            self.tree, self.mandate, *self._ai_policy, ai, centre, w0=w0, w=wk
         )
         return {"drift_ai_offices": loss_ai, "drift_human_offices": loss_h,
                 "ai_office_attacks": ai_office.attack_share(a.code, a.attack)}  # fmt: skip

@@ -3,7 +3,11 @@ incumbent governs, and elections every `elections.interval` steps (a Mesa recurr
 choose the incumbent whose platform becomes the mandate (Downs 1957; Laver & Sergenti 2011;
 Barro 1973; Ferejohn 1986). Campaign money interest groups give a candidate
 (`world.campaign_money`) adds up over the cycle and buys it valence with uninformed voters at
-a plurality election (sim/mechanisms/campaign_money.py; Baron 1994)."""
+a plurality election (sim/mechanisms/campaign_money.py; Baron 1994).
+
+Vote-seeking strategies observe vote shares after every single move; the component keeps one
+vote-share kernel over the electorate (sim/mechanisms/support_kernel.py) that recomputes only
+the platforms that moved, so a move costs O(voters), whatever the number of politicians."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sim.agents import Politician, Pollster
 from sim.components.base import Component, Metric
 from sim.electorate import Perception
 from sim.mechanisms import campaign_money, voting
+from sim.mechanisms.support_kernel import SupportKernel
 from sim.strategies import CampaignContext
 
 
@@ -87,6 +92,7 @@ class Electoral(Component):
         )
         self.measure_rng = model.stream("electoral.kl")  # measuring leaves the run unchanged
         self.steps_taken, self.kl_sum, self.kl_count = 0, 0.0, 0
+        self.support_kernel = SupportKernel(model.electorate.ideals)  # cached across moves, steps
         effort = model.effort
         model.electorate.set_expectations(  # aspirations relative to a typical government
             self.world.welfare_optimum,
@@ -115,14 +121,18 @@ class Electoral(Component):
     def context(self, with_support: bool, measure_kl: bool = False) -> CampaignContext:
         """What a politician observes now: platforms and, for Laver rules, vote shares and
         supporters' centroids under proximity voting."""
-        model, platforms = self.model, self.platforms()
+        platforms, support = self.platforms(), None
         if with_support:
-            shares, centroids = voting.support(model.electorate.ideals, platforms)
+            ideals = self.model.electorate.ideals
+            if not self.support_kernel.bound_to(ideals):  # the electorate was replaced
+                self.support_kernel = SupportKernel(ideals)
+            support = self.support_kernel.support(platforms)
+            shares = support.shares
         else:
-            shares, centroids = np.full(len(platforms), np.nan), platforms
+            shares = np.full(len(platforms), np.nan)
         step = self.p.politicians.step_size
         return CampaignContext(
-            platforms, shares, centroids, step, self.rng, self.pollster, measure_kl,
+            platforms, shares, support, step, self.rng, self.pollster, measure_kl,
             self.measure_rng,
         )  # fmt: skip
 

@@ -16,9 +16,11 @@ Each step (order 40, after the producers appended their ActionBatches to world.a
      `act_delay` (None when no layer has an organization);
   6. taxpayers pay for it: `oversight.cost_weight` x this step's oversight_cost is added to
      world.harm (every voter's utility falls by it; metric `oversight_charge`).
-Detection events (step, producer, actor, first layer, delay) accumulate in `events`;
-`detection_table(oversight)` returns them as a DataFrame and `offender_table(oversight)` every
-offence spell, detected or not (for censored survival analysis).
+Detection events (step, producer, actor, first layer, delay) accumulate in `events`, a columnar
+`EventLog` (sim/events.py) that records each step's detections at once, and the open offence
+spells in `spells` (`OpenSpells`, sorted arrays per producer): no Python loop over actions.
+`detection_table(oversight)` returns the events as a DataFrame and `offender_table(oversight)`
+every offence spell, detected or not (for censored survival analysis).
 Disabled when `oversight.layers` is empty (the default).
 """
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from sim.components.base import Component, Metric
 from sim.errors import ConfigError
+from sim.events import CATEGORY, EventLog, text_column
 from sim.mechanisms import checker_view as cv
 from sim.oversight import LAYERS, MAX_LAYERS, WATCHABLE, Docket, check_roles
 from sim.oversight.organization import ORGANIZATION_METRICS, organization_report
@@ -90,8 +93,8 @@ class Oversight(Component):
         self.layers = [LAYERS[s["kind"]](i, s, model) for i, s in enumerate(specs)]
         keys = ("harmful", "caught", "benign", "escalated", "flagged", "audited", "delay")
         self.totals = dict.fromkeys(keys, 0)
-        self.spells: dict[tuple[str, int], int] = {}
-        self.events: list[dict] = []
+        self.spells = OpenSpells()
+        self.events = EventLog(EVENT_COLUMNS)
         self.catches = np.zeros(len(self.layers))
         self.cost = 0.0
         self.charge = 0.0
@@ -210,19 +213,19 @@ class Oversight(Component):
         tot["benign"] += int((~docket.harmful).sum())
         tot["escalated"] += int((docket.flagged & ~docket.harmful).sum())
         self.catches = np.bincount(docket.first[caught], minlength=len(self.layers))
-        names = [b.producer for b in batches]
-        code = np.concatenate([np.full(len(b), j) for j, b in enumerate(batches)] or [[]])
-        actor = np.concatenate([b.actor for b in batches] or [[]]).astype(np.int64)
-        for key in zip(code[docket.harmful].tolist(), actor[docket.harmful].tolist(), strict=True):
-            self.spells.setdefault((names[key[0]], key[1]), t)
-        for i in np.flatnonzero(caught).tolist():
-            key = (names[int(code[i])], int(actor[i]))
-            delay = t - self.spells.pop(key, t)  # a second catch of one actor this step: 0
-            tot["delay"] += delay
-            self.events.append(
-                {"step": t, "producer": key[0], "actor": key[1],
-                 "layer": int(docket.first[i]) + 1, "delay": delay}
-            )  # fmt: skip
+        log = self.events
+        codes = [log.code("producer", b.producer) for b in batches]
+        sizes = [len(b) for b in batches]
+        producer = _cat([np.full(n, c, dtype=np.int32) for n, c in zip(sizes, codes, strict=True)])
+        actor = _cat([np.asarray(b.actor, dtype=np.int64) for b in batches])
+        # every harmful action opens its actor's spell unless one is open; each detection
+        # closes it (delay: steps since it opened; a second catch of one actor this step: 0)
+        self.spells.open(t, producer, actor, docket.harmful)
+        delay = self.spells.close(t, producer, actor, caught)
+        tot["delay"] += int(delay.sum())
+        hit = np.flatnonzero(caught)
+        log.append_many(step=t, producer=producer[hit], actor=actor[hit],
+                        layer=docket.first[hit].astype(np.int64) + 1, delay=delay)  # fmt: skip
 
     # --- metrics -----------------------------------------------------------------------
     def report(self) -> dict[str, float]:
@@ -249,7 +252,7 @@ class Oversight(Component):
         the final audit), of them harmful, audited, caught, benign escalated, and catches by
         first layer."""
         t = self.totals
-        first = [e["layer"] - 1 for e in self.events]
+        first = self.events.column("layer") - 1
         return {
             "actions": int(t["harmful"] + t["benign"]),
             "harmful": int(t["harmful"]),
@@ -261,6 +264,84 @@ class Oversight(Component):
             "layers": [lay.name for lay in self.layers],
             "caught_by_layer": np.bincount(first, minlength=len(self.layers)).tolist(),
         }
+
+
+EVENT_COLUMNS = {"step": "int64", "producer": CATEGORY, "actor": "int64", "layer": "int64",
+                 "delay": "int64"}  # fmt: skip
+
+
+class OpenSpells:
+    """The open offence spells (an actor's harmful actions since its first undetected one),
+    per producer code: sorted actor ids, the step each spell began and the order spells were
+    opened in (the order the offender table lists the still-open ones). One step's harmful
+    actions open spells and its detections close them, as array operations."""
+
+    def __init__(self) -> None:
+        self.actor: dict[int, np.ndarray] = {}
+        self.start: dict[int, np.ndarray] = {}
+        self.order: dict[int, np.ndarray] = {}
+        self._offset = 0  # opening order: _offset + the opening action's row this step
+
+    def __len__(self) -> int:
+        return sum(a.size for a in self.actor.values())
+
+    def _get(self, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if p not in self.actor:
+            empty = np.zeros(0, dtype=np.int64)
+            self.actor[p], self.start[p], self.order[p] = empty, empty.copy(), empty.copy()
+        return self.actor[p], self.start[p], self.order[p]
+
+    def open(self, t: int, producer: np.ndarray, actor: np.ndarray, harmful: np.ndarray):
+        """Open a spell at step `t` for every actor with a harmful action (rows `harmful`)
+        and no open spell; its opening order is that of its first harmful row."""
+        rows = np.flatnonzero(harmful)
+        for p in np.unique(producer[rows]).tolist():
+            mine = rows[producer[rows] == p]
+            ids, first = np.unique(actor[mine], return_index=True)
+            cur, start, order = self._get(p)
+            new = ~_member(cur, ids)
+            ids, at = ids[new], np.searchsorted(cur, ids[new])
+            self.actor[p] = np.insert(cur, at, ids)
+            self.start[p] = np.insert(start, at, t)
+            self.order[p] = np.insert(order, at, self._offset + mine[first[new]])
+        self._offset += int(producer.shape[0])
+
+    def close(self, t: int, producer: np.ndarray, actor: np.ndarray, caught: np.ndarray):
+        """Close the spells of the actors caught (rows `caught`); return each caught row's
+        delay, step `t` minus its spell's start (0 for an actor's later rows this step, or
+        for an actor with no open spell)."""
+        rows = np.flatnonzero(caught)
+        delay = np.zeros(rows.size, dtype=np.int64)
+        for p in np.unique(producer[rows]).tolist():
+            sel = np.flatnonzero(producer[rows] == p)
+            ids, first = np.unique(actor[rows[sel]], return_index=True)
+            cur, start, order = self._get(p)
+            found = _member(cur, ids)
+            at = np.searchsorted(cur, ids[found])
+            delay[sel[first[found]]] = t - start[at]
+            keep = np.ones(cur.size, dtype=bool)
+            keep[at] = False
+            self.actor[p], self.start[p], self.order[p] = cur[keep], start[keep], order[keep]
+        return delay
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(producer code, actor, start step) of every open spell, in opening order."""
+        codes = list(self.actor)
+        producer = _cat([np.full(self.actor[p].size, p, dtype=np.int32) for p in codes])
+        actor = _cat([self.actor[p] for p in codes], np.int64)
+        start = _cat([self.start[p] for p in codes], np.int64)
+        rank = np.argsort(_cat([self.order[p] for p in codes], np.int64), kind="stable")
+        return producer[rank], actor[rank], start[rank]
+
+
+def _member(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of `ids` are in the sorted array `sorted_ids`."""
+    at = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
+    return sorted_ids[at] == ids if sorted_ids.size else np.zeros(ids.shape, dtype=bool)
+
+
+def _cat(arrays, dtype=np.int32) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
 
 def _lineage(batch) -> np.ndarray:
@@ -289,12 +370,7 @@ def _ratio(num: float, den: float) -> float:
 def detection_table(oversight: Oversight):
     """The run's detection events as a DataFrame: step, producer, actor, layer (1-based first
     flagging layer), delay (steps since the actor's first undetected harmful action)."""
-    import pandas as pd
-
-    columns = ["step", "producer", "actor", "layer", "delay"]
-    frame = pd.DataFrame(oversight.events, columns=columns)
-    return frame.astype({"step": "int64", "producer": "str", "actor": "int64",
-                         "layer": "int64", "delay": "int64"})  # fmt: skip
+    return oversight.events.frame().astype(DETECTION_DTYPES)
 
 
 def offender_table(oversight: Oversight):
@@ -303,32 +379,28 @@ def offender_table(oversight: Oversight):
     first_harm_step, detected_step and layer (1-based first flagging layer; NaN when never
     detected), end_step (the run's last step, where an undetected spell is censored). Closed
     spells come from the detection events (first_harm_step = step - delay), open ones from
-    the spells still pending at the end."""
+    the spells still pending at the end, in the order they opened."""
     import pandas as pd
 
-    closed = detection_table(oversight)
-    rows = pd.DataFrame(
+    log = oversight.events
+    step, delay = log.column("step"), log.column("delay")
+    producer, actor, start = oversight.spells.table()
+    undetected = np.full(actor.size, np.nan)
+    frame = pd.DataFrame(
         {
-            "producer": closed["producer"],
-            "actor": closed["actor"],
-            "first_harm_step": closed["step"] - closed["delay"],
-            "detected_step": closed["step"].astype(float),
-            "layer": closed["layer"].astype(float),
+            "producer": text_column(
+                log.labels["producer"], np.concatenate([log.column("producer"), producer])
+            ),
+            "actor": np.concatenate([log.column("actor"), actor]),
+            "first_harm_step": np.concatenate([step - delay, start]),
+            "detected_step": np.concatenate([step.astype(float), undetected]),
+            "layer": np.concatenate([log.column("layer").astype(float), undetected]),
         }
     )
-    spells = list(oversight.spells.items())
-    open_ = pd.DataFrame(
-        {
-            "producer": pd.Series([k[0] for k, _ in spells], dtype="str"),
-            "actor": pd.Series([k[1] for k, _ in spells], dtype="int64"),
-            "first_harm_step": pd.Series([t for _, t in spells], dtype="int64"),
-            "detected_step": np.nan,
-            "layer": np.nan,
-        }
-    )
-    out = pd.concat([rows, open_], ignore_index=True) if len(open_) else rows
-    return out.astype(OFFENDER_DTYPES).assign(end_step=int(oversight.model.steps))
+    return frame.astype(OFFENDER_DTYPES).assign(end_step=int(oversight.model.steps))
 
 
+DETECTION_DTYPES = {"step": "int64", "producer": "str", "actor": "int64", "layer": "int64",
+                    "delay": "int64"}  # fmt: skip
 OFFENDER_DTYPES = {"producer": "str", "actor": "int64", "first_harm_step": "int64",
                    "detected_step": "float64", "layer": "float64"}  # fmt: skip

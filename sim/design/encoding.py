@@ -80,3 +80,11 @@ def worlds(uncertainties: tuple[Lever, ...], n: int, seed: int) -> list[dict[str
 
     u = qmc.LatinHypercube(d=len(uncertainties), seed=np.random.default_rng(seed)).random(n)
     return [decode(uncertainties, row) for row in u]
+
+
+def discrete(levers: tuple[Lever, ...]) -> np.ndarray:
+    """Per gene, whether it is read as a category (a choice, the stack's length and layers)
+    rather than a position on a numeric scale: what sim/design/operators.py varies by uniform
+    crossover and redraws instead of stepping."""
+    flags = [lv.choices is not None or lv.options is not None for lv in levers]
+    return np.repeat(np.array(flags, dtype=bool), [lv.genes for lv in levers])

@@ -17,6 +17,8 @@ search minimizes each robust value, and reports present them back in the metric'
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -36,7 +38,16 @@ def robust(
     """Robust values (smaller is better) of designs x worlds x objectives `bad`: one per design
     and objective (`satisficing`: one per design, minus the share of worlds that satisfy).
     `best` (worlds x objectives) is the best badness per world for `regret`; `thresholds`
-    (objectives, oriented as `bad`) the satisficing thresholds."""
+    (objectives, oriented as `bad`) the satisficing thresholds. A design whose metric is NaN in
+    every world (a metric its configuration does not produce) gets NaN, which the search treats
+    as infeasible; numpy's all-NaN warning is not shown to the user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        return _robust(bad, kind, q, best, thresholds)
+
+
+def _robust(bad, kind, q, best, thresholds) -> np.ndarray:
     if kind == "mean":
         return np.nanmean(bad, axis=1)
     if kind == "percentile":
@@ -51,7 +62,9 @@ def robust(
 
 def best_per_world(bad: np.ndarray) -> np.ndarray:
     """The best (smallest) badness per world and objective over designs (NaN-aware)."""
-    return np.nanmin(bad, axis=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        return np.nanmin(bad, axis=0)
 
 
 def nondominated(f: np.ndarray, feasible: np.ndarray) -> np.ndarray:

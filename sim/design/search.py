@@ -201,7 +201,14 @@ class Search:
             xl=0.0,
             xu=1.0,
         )
-        algo = NSGA2(pop_size=spec.search.population, sampling=LHS(), eliminate_duplicates=True)
+        crossover, mutation = self.variation()
+        algo = NSGA2(
+            pop_size=spec.search.population,
+            sampling=LHS(),
+            crossover=crossover,
+            mutation=mutation,
+            eliminate_duplicates=True,
+        )
         algo.setup(problem, termination=("n_eval", evals), seed=self.manifest["seeds"]["algorithm"])
         gen = 0
         while algo.has_next():
@@ -216,6 +223,13 @@ class Search:
             if progress is not None:
                 progress(gen, int(algo.evaluator.n_eval), evals)
             gen += 1
+
+    def variation(self):
+        """NSGA-II's crossover and mutation: by gene kind (sim/design/operators.py)."""
+        from sim.design.operators import MixedCrossover, MixedMutation
+
+        discrete = encoding.discrete(self.design.levers)
+        return MixedCrossover(discrete), MixedMutation(discrete)
 
     def evaluate(self, x: np.ndarray, gen: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Robust objective and constraint values of the designs x (rows of the unit cube)."""

@@ -104,11 +104,16 @@ def _cut_welfare(tree, mandate, ideal, discretion, error, cut, centre) -> float:
     return delegation.welfare(out[tree.leaves], centre)
 
 
-def staff_ledger(tree, mandate, ideal, discretion, error, ai, centre) -> tuple[float, float]:
+def staff_ledger(
+    tree, mandate, ideal, discretion, error, ai, centre, w0=None, w=None
+) -> tuple[float, float]:
     """(loss of AI offices, loss of human offices): the Shapley split of W_0 - W between the
-    two staffs, each from counterfactual cuts of this step's policies (module docstring)."""
-    w0 = delegation.welfare(mandate, centre)
-    w = _cut_welfare(tree, mandate, ideal, discretion, error, np.zeros_like(ai), centre)
+    two staffs, each from counterfactual cuts of this step's policies (module docstring).
+    `w0` (W of the mandate) and `w` (W of the leaves of this step's chain, no cut) may be
+    given when the caller has them already (the drift ledger's first and last levels)."""
+    w0 = delegation.welfare(mandate, centre) if w0 is None else w0
+    if w is None:
+        w = _cut_welfare(tree, mandate, ideal, discretion, error, np.zeros_like(ai), centre)
     w_cut_ai = _cut_welfare(tree, mandate, ideal, discretion, error, ai, centre)
     w_cut_h = _cut_welfare(tree, mandate, ideal, discretion, error, ~ai, centre)
     loss_ai = 0.5 * ((w_cut_ai - w) + (w0 - w_cut_h))

@@ -96,12 +96,24 @@ def propagate(
     return received, output
 
 
+_add = np.add.reduce
+
+
 def welfare(policies: np.ndarray, centre: np.ndarray) -> float:
-    """W({p_l}) for equally weighted office policies (rows); constant terms dropped."""
-    p = np.atleast_2d(policies)
-    mean = p.mean(axis=0)
-    spread = float(((p - mean) ** 2).sum(axis=1).mean())
-    return -(float(((mean - centre) ** 2).sum()) + spread) / p.shape[1]
+    """W({p_l}) for equally weighted office policies (rows); constant terms dropped.
+
+    The reductions are numpy's own (`np.add.reduce`, what `ndarray.mean` and `.sum` call)
+    without their Python wrappers: the drift ledger calls this once per level per step, on
+    levels of a few offices where the wrappers cost more than the arithmetic; the numbers
+    are those of `p.mean(axis=0)`, `((p - mean) ** 2).sum(axis=1).mean()`, bit for bit."""
+    p = np.asarray(policies)
+    p = p if p.ndim == 2 else p.reshape(1, -1)
+    n, d = p.shape
+    mean = _add(p, axis=0) / n
+    dev = p - mean
+    spread = float(_add(_add(dev * dev, axis=1))) / n
+    gap = mean - centre
+    return -(float(_add(gap * gap)) + spread) / d
 
 
 def dispersion(policies: np.ndarray) -> float:
@@ -109,8 +121,16 @@ def dispersion(policies: np.ndarray) -> float:
     return float(((policies - policies.mean(axis=0)) ** 2).sum(axis=1).mean()) / policies.shape[1]
 
 
-def ledger(tree: Tree, mandate: np.ndarray, output: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """(K,) welfare loss attributed to each level: W_{k-1} - W_k (sums to W_0 - W_K)."""
+def level_welfare(
+    tree: Tree, mandate: np.ndarray, output: np.ndarray, centre: np.ndarray
+) -> np.ndarray:
+    """(K + 1,) W_0 = W({M}) and W_k, the welfare of level k's outputs (the chain cut after
+    level k), k = 1..K."""
     w = [welfare(mandate, centre)]
     w += [welfare(output[tree.level_slice(k)], centre) for k in range(1, tree.depth + 1)]
-    return -np.diff(np.asarray(w))
+    return np.asarray(w)
+
+
+def ledger(tree: Tree, mandate: np.ndarray, output: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(K,) welfare loss attributed to each level: W_{k-1} - W_k (sums to W_0 - W_K)."""
+    return -np.diff(level_welfare(tree, mandate, output, centre))

@@ -39,6 +39,15 @@ class Cancelled(Exception):
     """Raised by a progress callback to stop an estimator; nothing is returned."""
 
 
+# how the CLI's table and the dashboard's Tail panel label an estimate
+COLUMNS = ("p", "95% CI", "rel. error", "ESS", "model steps", "bits", "method")
+STATUS = {
+    "extinct": "every particle tied below the event, so p = 0 with the upper bound shown (more "
+    "particles, or an importance function that separates paths, would help)",
+    "truncated": f"{AMS_MAX_ITER} iterations reached, so p is biased low",
+}
+
+
 def ams_split(budget: int) -> tuple[int, int]:
     """AMS particles n and the number k killed per iteration, from `--budget`."""
     return budget, max(1, budget // 10)
@@ -198,3 +207,19 @@ def _finite(x):
     import math
 
     return None if x is None or not math.isfinite(x) else float(x)
+
+
+def surprise_line(r: dict) -> str:
+    """The surprise accounting in one sentence."""
+    if r["bound"] is None:
+        return f"surprise {_fmt(r['bits'])} bits; no component declares a bound for this event"
+    rest = r["unexplained_bits"]
+    left = "" if rest is None else f", {rest:.3g} bits unexplained"
+    return (
+        f"surprise {_fmt(r['bits'])} bits: {r['explained_bits']:.3g} explained by "
+        f"{r['bound_source']} (bound {r['bound']:.3g}){left}"
+    )
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.4g}"

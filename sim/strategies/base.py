@@ -11,15 +11,17 @@ from sim.meta import Described
 
 if TYPE_CHECKING:
     from sim.agents import Politician
+    from sim.mechanisms.support_kernel import Support
 
 
 @dataclass
 class CampaignContext:
-    """What politicians observe this step (computed once, vectorized, by the model)."""
+    """What a politician observes when it moves (vectorized over voters by the electoral
+    component's vote-share kernel, sim/mechanisms/support_kernel.py)."""
 
-    platforms: np.ndarray  # (K, d) every politician's platform at the start of the step
-    shares: np.ndarray  # (K,) current proximity vote shares
-    centroids: np.ndarray  # (K, d) centroid of each party's supporters
+    platforms: np.ndarray  # (K, d) every politician's platform now
+    shares: np.ndarray  # (K,) current proximity vote shares (NaN: not observed)
+    support: Support | None  # the kernel's answer these shares come from (None: not observed)
     step_size: float
     rng: np.random.Generator
     pollster: Any  # sim.agents.Pollster: scores proposals by polled approval
@@ -27,6 +29,13 @@ class CampaignContext:
     # drawing from `measure_rng` so that measuring never changes the run's trajectory.
     measure_kl: bool = False
     measure_rng: np.random.Generator | None = None
+
+    @property
+    def centroids(self) -> np.ndarray:
+        """(K, d) centroid of each party's supporters (a party without supporters, or when
+        support is not observed: its platform), computed on first use: only the Aggregator
+        reads it."""
+        return self.platforms if self.support is None else self.support.centroids
 
 
 class Strategy(Described):

@@ -4,14 +4,19 @@
   reachable scheduler), the spec, the design's size (counted before it is built), every
   design point's config (`sim.sweep.plan.check_points`) and `--out` (`sim.sweep.prepare`).
   A refusal is a ConfigError (exit code 2) and `--out` stays as it was.
-- Only `Executor.window` runs are in flight at once and results are flushed to Parquet
-  parts every few seconds, so memory stays flat however many runs a sweep has.
+- Runs go out in chunks, one executor task per chunk (`sim.sweep.batch`: the chunk size
+  rule, and how a chunk's outcomes travel back packed). Only a few chunks per worker (and
+  at least `Executor.window` runs) are in flight at once and results are flushed to
+  Parquet parts every few seconds, so memory stays flat however many runs a sweep has.
+  The driver's work per run is receiving it and appending it to the store's buffers;
+  tables are built once per flush.
 - A run that raises comes back as data (`sim.sweep.task.Outcome`) and is stored in
   `failures.parquet`; the sweep goes on. An exception raised by the executor for one
   future (dask's `KilledWorker` after a task killed its workers, a pickling error) is
   recorded the same way.
 - A broken process pool (a worker killed by a signal or the OOM killer) stops the sweep:
-  the runs that finished are flushed, the others stay missing, status `incomplete`.
+  the runs that came back are flushed, the others stay missing (also those of the dead
+  worker's chunk that it finished before it died), status `incomplete`.
 - Ctrl-C (SIGINT) or SIGTERM once: no new runs start, the ones in flight finish and are
   stored, status `interrupted`. Twice: pending runs are cancelled at once. Either way the
   finished runs are on disk and `--resume` completes the sweep.
@@ -29,6 +34,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import functools
+import itertools
+import math
 import signal
 import sys
 import threading
@@ -42,9 +49,9 @@ import pyarrow.parquet as pq
 
 from sim.errors import ConfigError
 from sim.progress import Progress, interval
-from sim.sweep import lock, plan, prepare, store
+from sim.sweep import batch, lock, plan, prepare, store
 from sim.sweep.design import build
-from sim.sweep.executors import Executor, open_executor
+from sim.sweep.executors import Executor, open_executor, prestart
 from sim.sweep.executors import check as check_executor
 from sim.sweep.spec import load_spec
 from sim.sweep.store import StoreWriteError
@@ -56,6 +63,7 @@ if TYPE_CHECKING:
 
 
 ProgressFactory = Callable[..., Progress]  # (total=, label=) -> a sim.progress.Progress
+FLUSH_ROWS = 1024  # runs buffered at most between two flushes (chunked executors)
 
 
 @dataclass
@@ -107,11 +115,12 @@ def run_tasks(
     writer: StoreWriter,
     progress: ProgressFactory,
 ) -> Report:
-    """Run `tasks` on `executor`, storing every outcome in `writer` as it arrives."""
+    """Run `tasks` on `executor` in chunks, storing every outcome in `writer` as it arrives."""
     report, pending = Report(), {}
+    chunking = batch.Chunking(executor.kind, total, executor.workers)
     with Stop() as stop, progress(total=total, label=writer.manifest["sweep"]) as shown:
         try:
-            _loop(tasks, executor, writer, shown, stop, report, pending)
+            _loop(tasks, total, executor, writer, shown, stop, report, pending, chunking)
         except KeyboardInterrupt:
             report.status, report.reason = "interrupted", "aborted by a second Ctrl-C"
             for future in pending:
@@ -121,30 +130,36 @@ def run_tasks(
     return report
 
 
-def _loop(tasks, executor, writer, shown, stop, report, pending) -> None:
-    exhausted = False
+def _loop(tasks, total, executor, writer, shown, stop, report, pending, chunking) -> None:
+    """Keep `in_flight` chunks submitted; store what comes back. `execute` is looked up
+    here, at run time, so a test can replace it (`runner.execute`)."""
+    exhausted, fn, pack = False, execute, chunking.policy.pack
     while True:
-        while not (exhausted or stop.requested) and len(pending) < executor.window:
-            task = next(tasks, None)
-            if task is None:
+        size = chunking.size(total - report.submitted)
+        while not (exhausted or stop.requested) and len(pending) < _in_flight(executor, size):
+            chunk = list(itertools.islice(tasks, size))
+            if not chunk:
                 exhausted = True
                 break
             try:
-                pending[executor.submit(execute, task)] = task.run_id
+                future = executor.submit(batch.run_chunk, fn, chunk, pack)
             except cf.BrokenExecutor as err:  # the pool broke since the last wait
                 _broken(report, err)
                 break
-            report.submitted += 1
+            pending[future] = [t.run_id for t in chunk]
+            report.submitted += len(chunk)
         if not pending:
             return
         done, _ = cf.wait(list(pending), timeout=0.5, return_when=cf.FIRST_COMPLETED)
-        for future in done:
-            outcome = _outcome(future, pending.pop(future), report)
-            if outcome is not None:
-                writer.add(outcome)
-                report.ran += outcome.ok
-                report.failed += not outcome.ok
-                shown.advance(failed=int(not outcome.ok))
+        for future in [f for f in pending if f in done]:  # stored in the order submitted
+            outcomes = _outcomes(future, pending.pop(future), report)
+            if outcomes:
+                failed = sum(not o.ok for o in outcomes)
+                writer.add_many(outcomes)
+                report.ran += len(outcomes) - failed
+                report.failed += failed
+                shown.advance(len(outcomes), failed=failed)
+                chunking.observe(outcomes)
         writer.maybe_flush()
         if writer.stuck and report.status == "complete":
             report.status = "failed-write"
@@ -156,24 +171,34 @@ def _loop(tasks, executor, writer, shown, stop, report, pending) -> None:
             stop.requested = True
 
 
+def _in_flight(executor: Executor, size: int) -> int:
+    """Chunks to keep submitted: `window` runs, and with worker processes at least two
+    chunks per worker plus one (a worker finds its next chunk waiting while the driver
+    stores the last one). The sequential executor runs each chunk as it is submitted."""
+    if executor.kind == "sequential":
+        return executor.window
+    return max(math.ceil(executor.window / size), 2 * executor.workers + 1)
+
+
 def _broken(report: Report, err: BaseException) -> None:
     report.status = "incomplete"
     report.reason = f"a worker process died ({type(err).__name__})"
 
 
-def _outcome(future: cf.Future, run_id: int, report: Report) -> Outcome | None:
-    """The future's Outcome; an executor-level error becomes a failure of that run, except
-    a broken pool (no run can be blamed) and cancellation, which leave the run missing."""
+def _outcomes(future: cf.Future, run_ids: list[int], report: Report) -> list[Outcome]:
+    """The chunk's Outcomes; an executor-level error becomes a failure of each of its runs,
+    except a broken pool (no run can be blamed) and cancellation, which leave them missing."""
     if future.cancelled():
-        return None
+        return []
     err = future.exception()
     if err is None:
-        return future.result()
+        return batch.outcomes(future.result())
     if isinstance(err, cf.BrokenExecutor | cf.CancelledError):
         _broken(report, err)
-        return None
+        return []
     tb = "".join(traceback.format_exception(err))
-    return Outcome(run_id, False, 0.0, error=f"{type(err).__name__}: {err}", traceback=tb)
+    error = f"{type(err).__name__}: {err}"
+    return [Outcome(r, False, 0.0, error=error, traceback=tb) for r in run_ids]
 
 
 def run_sweep(
@@ -187,12 +212,16 @@ def run_sweep(
     flush_seconds: float = 2.0,
     progress: ProgressFactory | None = None,
     max_design_runs: int | None = None,
+    reuse: bool = False,
 ) -> tuple[Report, dict]:
     """Validate everything, prepare the store `out`, run what is not done; (report,
     manifest). Every check that can fail comes before the first write (a ConfigError, exit
     code 2, and `out` as it was); a store the disk stops taking raises StoreWriteError
-    after keeping every run it could write. `max_design_runs` raises the design size cap."""
+    after keeping every run it could write. `max_design_runs` raises the design size cap.
+    `reuse` keeps the executor's workers warm for the next sweep of this process with the
+    same executor and workers (`sim.sweep.executors`: one pool for a design search)."""
     check_executor(executor, workers, scheduler)
+    prestart(executor, scheduler)  # the workers' imports overlap the checks below
     if max_runs is not None and max_runs < 1:
         raise ConfigError(f"{max_runs}", source="--max-runs", allowed="int >= 1")
     if not flush_seconds >= 0:
@@ -203,7 +232,7 @@ def run_sweep(
     out = Path(out)
     state = prepare.check(out, sweep, resume)  # refuse before starting or writing anything
     progress = progress or progress_bar()
-    with open_executor(executor, workers, scheduler) as ex, lock.owned(out) as previous:
+    with open_executor(executor, workers, scheduler, reuse) as ex, lock.owned(out) as previous:
         state = prepare.check(out, sweep, resume)  # again, now that the store is ours
         manifest, repairs = prepare.prepare(out, sweep, design, state)
         _announce(out, previous, repairs)
@@ -213,7 +242,9 @@ def run_sweep(
         faults = faults_from_env()
         session = session_info(executor, ex.workers, scheduler)
         session.update(faults=sorted(faults) or None, took_over=previous, repaired=repairs or None)
-        writer = StoreWriter(out, manifest, session, flush_seconds, max(64, 8 * ex.window))
+        session.update(start_method=ex.start_method, chunks=batch.describe(executor))
+        rows = max(64, 8 * ex.window, FLUSH_ROWS if executor != "sequential" else 0)
+        writer = StoreWriter(out, manifest, session, flush_seconds, rows)
         tasks = plan.tasks(manifest, table, todo, str(out / "manifest.json"), faults)
         try:
             report = run_tasks(tasks, len(todo), ex, writer, progress)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.recorder import final_and_mean
 from sim.run import run
 from sim.scenario import Config
 from sim.sweep.tail import Request
@@ -77,8 +78,8 @@ def execute(task: Task, every: int | None = None) -> Outcome:
             summary = estimate_tail(task.tail, task.config, task.seed)
             return Outcome(task.run_id, True, time.perf_counter() - t0, summary)
         result = run(task.config, seed=task.seed)
-        steps = result.series["step"].to_numpy()
-        values = result.series[list(task.metrics)].to_numpy(dtype=np.float64)
+        rec = result.recording  # the run's arrays (sim/recorder.py): no DataFrame here
+        steps, values = rec.steps, rec.select(task.metrics)
         summary = _summary(task.metrics, steps, values)
         series = _thin(task.metrics, steps, values, every or task.every)
         out = Outcome(task.run_id, True, time.perf_counter() - t0, summary, series)
@@ -96,16 +97,12 @@ def execute(task: Task, every: int | None = None) -> Outcome:
 
 def _summary(metrics: tuple[str, ...], steps: np.ndarray, values: np.ndarray) -> dict:
     """{metric}_final and {metric}_mean (over steps 1..n, NaN skipped), computed like
-    `RunResult.summary()` (pandas' mean: NaN filled with 0, then a contiguous sum / count)
-    so the numbers are bit for bit those of `instalign run`, without pandas per column."""
-    body = values[steps > 0] if len(values) > 1 else values
-    nan = np.isnan(body)
-    filled = np.asfortranarray(np.where(nan, 0.0, body))
-    count = (~nan).sum(axis=0)
+    `RunResult.summary()` (sim.recorder.final_and_mean: bit for bit pandas' mean), so the
+    numbers are those of `instalign run`."""
+    final, mean = final_and_mean(steps, values)
     out = {}
     for j, m in enumerate(metrics):
-        mean = float(filled[:, j].sum() / count[j]) if count[j] else float("nan")
-        out[f"{m}_final"], out[f"{m}_mean"] = float(values[-1, j]), mean
+        out[f"{m}_final"], out[f"{m}_mean"] = float(final[j]), float(mean[j])
     return out
 
 
@@ -116,5 +113,6 @@ def _thin(
         return None
     keep = (steps % every == 0) | (steps == steps.max())
     out = {"step": steps[keep].astype(np.int64)}
-    out.update({m: np.ascontiguousarray(values[keep, j]) for j, m in enumerate(metrics)})
+    columns = np.ascontiguousarray(values[keep].T)  # one copy; each metric a contiguous row
+    out.update(zip(metrics, columns, strict=True))
     return out

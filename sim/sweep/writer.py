@@ -1,5 +1,7 @@
 """Writing a sweep's results as they arrive: buffered Parquet parts, flushed every few
-seconds or rows (bounded memory), and a manifest that always says how far the sweep got.
+seconds, rows or series values (bounded memory), and a manifest that always says how far
+the sweep got. Receiving a run costs the driver next to nothing (`add_many` appends it to
+a list); its tables are built column-wise, once per flush, for all the buffered runs.
 The layout is described in `sim.sweep.store`. Event tables (a run's `RunResult.extra`) go
 to `events/<name>/` parts written before the summary part of the same flush."""
 
@@ -30,6 +32,7 @@ from sim.sweep.store import (
 from sim.sweep.task import Outcome
 
 EVENT_ROWS = 500_000  # flush when this many event rows are buffered, whatever the run count
+SERIES_CELLS = 4_000_000  # ... or this many series values (32 MB)
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -48,7 +51,7 @@ class StoreWriter:
         self.flush_seconds, self.flush_rows = flush_seconds, flush_rows
         self.runs: list[Outcome] = []  # finished, not stored yet
         self.fails: list[dict] = []  # failed attempts, not stored yet
-        self.event_rows = 0
+        self.event_rows = self.series_cells = 0
         self.seq, self.last_flush = 0, time.monotonic()
         self.error: str | None = None
         self.write_errors = 0
@@ -71,6 +74,15 @@ class StoreWriter:
         return bool(self.error and (self.runs or self.fails))
 
     def add(self, outcome: Outcome) -> None:
+        self.add_many([outcome])
+
+    def add_many(self, outcomes: list[Outcome]) -> None:
+        """Buffer finished runs (a chunk's outcomes); flush if due."""
+        for outcome in outcomes:
+            self._add(outcome)
+        self.maybe_flush()
+
+    def _add(self, outcome: Outcome) -> None:
         if outcome.ok:
             self.ran += 1
             self.failed_ids.discard(outcome.run_id)
@@ -78,6 +90,7 @@ class StoreWriter:
                 if not TABLE_NAME.fullmatch(name) or not isinstance(frame, pd.DataFrame):
                     raise ValueError(f"run {outcome.run_id}: bad event table {name!r}")
                 self.event_rows += len(frame)
+            self.series_cells += _cells(outcome)
             self.runs.append(outcome)
         else:
             self.failed += 1
@@ -90,12 +103,15 @@ class StoreWriter:
                     "session": self.index,
                 }
             )
-        self.maybe_flush()
 
     def maybe_flush(self) -> None:
         pending = len(self.runs) + len(self.fails)
         due = time.monotonic() - self.last_flush >= self.flush_seconds
-        full = pending >= self.flush_rows or self.event_rows >= EVENT_ROWS
+        full = (
+            pending >= self.flush_rows
+            or self.event_rows >= EVENT_ROWS
+            or self.series_cells >= SERIES_CELLS
+        )
         if pending and (due or full):
             self.flush()
 
@@ -120,6 +136,7 @@ class StoreWriter:
             kept = batch
         self.runs = kept
         self.event_rows = sum(len(f) for o in kept for f in o.tables.values())
+        self.series_cells = sum(_cells(o) for o in kept)
 
     def _write(self, write) -> bool:
         """Call `write(part_name)`; False (and the error recorded) if the disk refused."""
@@ -165,9 +182,9 @@ class StoreWriter:
                 tables.setdefault(table, []).append((o.run_id, frame))
         for table, rows in tables.items():
             self._events_part(name, table, rows)
-        summary = [{"run_id": o.run_id, **o.summary, "elapsed_s": o.elapsed} for o in runs]
         (self.root / "summary").mkdir(exist_ok=True)
-        atomic_parquet(self.root / "summary" / name, pd.DataFrame(summary), self._meta("summary"))
+        frame = _summary_frame(runs)
+        atomic_parquet(self.root / "summary" / name, frame, self._meta("summary"))
         self.done += len(runs)
 
     def _events_part(self, name: str, table: str, rows: list[tuple[int, pd.DataFrame]]) -> None:
@@ -224,13 +241,48 @@ class StoreWriter:
         return self.manifest
 
 
+def _cells(outcome: Outcome) -> int:
+    series = outcome.series
+    return len(series) * len(next(iter(series.values()))) if series else 0
+
+
+def _summary_frame(runs: list[Outcome]) -> pd.DataFrame:
+    """run_id, the summary columns, elapsed_s: one float block when every run has the same
+    float columns (the usual case), else from one dict per run (missing cells NaN)."""
+    keys = tuple(runs[0].summary)
+    values = [v for o in runs for v in o.summary.values()]
+    plain = keys and "run_id" not in keys and "elapsed_s" not in keys
+    if not (plain and len(values) == len(runs) * len(keys)
+            and all(tuple(o.summary) == keys for o in runs)):  # fmt: skip
+        rows = [{"run_id": o.run_id, **o.summary, "elapsed_s": o.elapsed} for o in runs]
+        return pd.DataFrame(rows)
+    if set(map(type, values)) == {float}:
+        block = np.array(values, dtype=np.float64).reshape(len(runs), len(keys))
+        frame = pd.DataFrame(np.ascontiguousarray(block.T).T, columns=list(keys))
+    else:  # text columns (a tail sweep's): pandas infers each column's dtype
+        frame = pd.DataFrame({k: [o.summary[k] for o in runs] for k in keys})
+    frame.insert(0, "run_id", np.array([o.run_id for o in runs], dtype=np.int64))
+    frame["elapsed_s"] = np.array([o.elapsed for o in runs], dtype=np.float64)
+    return frame
+
+
 def _series_frame(rows: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
-    """One frame from many runs' recorded series: run_id, step, metrics (column-wise)."""
+    """One frame from many runs' recorded series: run_id, step, metrics (the float columns
+    as one block, the others inserted at their places)."""
     n = [len(series["step"]) for _, series in rows]
-    cols = {"run_id": np.repeat(np.array([r for r, _ in rows], dtype=np.int64), n)}
-    for key in rows[0][1]:
-        cols[key] = np.concatenate([series[key] for _, series in rows])
-    return pd.DataFrame(cols)
+    run_id = np.repeat(np.array([r for r, _ in rows], dtype=np.int64), n)
+    keys = list(rows[0][1])
+    cols = {key: np.concatenate([series[key] for _, series in rows]) for key in keys}
+    floats = [k for k in keys if cols[k].dtype == np.float64]
+    if floats:  # (columns x rows), C order: each column contiguous in the frame's block
+        frame = pd.DataFrame(np.stack([cols[k] for k in floats]).T, columns=floats)
+    else:
+        frame = pd.DataFrame(index=pd.RangeIndex(len(run_id)))
+    frame.insert(0, "run_id", run_id)
+    for i, key in enumerate(keys):
+        if key not in floats:
+            frame.insert(i + 1, key, cols[key])
+    return frame
 
 
 def _events_frame(rows: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
