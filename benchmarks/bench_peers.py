@@ -28,7 +28,11 @@ the share of the machine other jobs took are recorded.
    `sim.ema.instalign_model` (final values of the scenario's metrics; target instalign >=
    1.2x), and Dask (`--executor dask`: a LocalCluster of 2 single-threaded workers started
    by the sweep; target >= 0.9x the process pool). EMA is skipped, with a note, when it is
-   not installed (`pip install 'instalign[ema]'`).
+   not installed (`pip install 'instalign[ema]'`). `processes_early` is the same sweep from a
+   script that calls `sim.sweep.executors.prestart("processes")` before its imports (what
+   `instalign sweep` would do with a prestart at its entry): the forkserver's imports run
+   beside the script's, as EMA's fork workers get theirs from its driver; its ratios are
+   recorded apart (`ratios_early_start`), the targets use `processes`.
 3. warm: 4 consecutive sweeps of 100 tiny runs in one process (what a design search does,
    one sweep per generation): workers spawned per sweep (the executor before issue 16),
    forked from the preloaded forkserver per sweep, and one warm pool (`reuse=True`);
@@ -75,7 +79,11 @@ TARGETS = {"tiny_vs_batch_run": 1.3, "processes_vs_sequential": 1.8, "processes_
 # ---- children (each in its own interpreter) -----------------------------------------------
 
 
-def _child_sweep(spec: str, out: str, executor: str, workers: int) -> dict:
+def _child_sweep(spec: str, out: str, executor: str, workers: int, early: bool = False) -> dict:
+    if early:  # as a script (or the CLI) that starts the workers' forkserver first thing
+        from sim.sweep.executors import prestart
+
+        prestart(executor)
     from sim.sweep import run_sweep
     from sim.sweep.runner import progress_bar
 
@@ -137,7 +145,7 @@ def _child_warm(spec: str, folder: str, mode: str, sweeps: int) -> dict:
 def _child(argv: list[str]) -> dict:
     kind, *rest = argv
     if kind == "sweep":
-        return _child_sweep(rest[0], rest[1], rest[2], int(rest[3]))
+        return _child_sweep(rest[0], rest[1], rest[2], int(rest[3]), "early" in rest[4:])
     if kind == "batch_run":
         return _child_batch_run(*(int(x) for x in rest))
     if kind == "ema":
@@ -162,12 +170,16 @@ def _wait_idle(limit: float, busy: float = 25.0) -> float:
     return used
 
 
-def measure(args: list[str]) -> dict:
+def measure(args: list[str], fresh: Path | None = None, make: bool = False) -> dict:
     """Run `python -m benchmarks.bench_peers --child ARGS`: its JSON line, the whole
     subprocess's wall time, its tree's CPU time, the load before it and the share of the
     machine other jobs took meanwhile. With --wait-idle, a measurement that other jobs
     disturbed (> 15 % of the machine) is taken again, up to 3 times (the last is kept)."""
     for _ in range(3 if WAIT_IDLE else 1):
+        if fresh is not None:  # the child's folder, empty again for each attempt
+            shutil.rmtree(fresh, ignore_errors=True)
+            if make:
+                fresh.mkdir()
         row = _measure(args)
         if row["others_share"] <= 0.15:
             break
@@ -236,7 +248,7 @@ def interleaved(contenders: dict[str, list[str]], repeats: int, tmp: Path) -> di
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             args = [a.replace("{out}", str(tmp / f"{name}-{r}")) for a in contenders[name]]
-            got[name].append(measure(args))
+            got[name].append(measure(args, fresh=tmp / f"{name}-{r}"))
             shutil.rmtree(tmp / f"{name}-{r}", ignore_errors=True)
             row = got[name][-1]
             print(f"  {name}: {row['runs'] / row['elapsed']:.1f} runs/s ({row['elapsed']:.2f} s;"
@@ -282,6 +294,7 @@ def small(tmp: Path, size: dict) -> dict:
     spec = _spec(tmp, "small", SMALL, runs)
     contenders = {
         "processes": ["sweep", str(spec), "{out}", "processes", str(WORKERS)],
+        "processes_early": ["sweep", str(spec), "{out}", "processes", str(WORKERS), "early"],
         "sequential": ["sweep", str(spec), "{out}", "sequential", "1"],
         "dask": ["sweep", str(spec), "{out}", "dask", str(WORKERS)],
     }
@@ -295,9 +308,12 @@ def small(tmp: Path, size: dict) -> dict:
     rate = {k: v["runs_per_s"] for k, v in got.items()}
     ratios = {"processes_vs_sequential": rate["processes"] / rate["sequential"],
               "dask_vs_processes": rate["dask"] / rate["processes"]}  # fmt: skip
+    extra = {"early_vs_sequential": rate["processes_early"] / rate["sequential"]}
     if "ema" in rate:
         ratios["processes_vs_ema"] = rate["processes"] / rate["ema"]
-    return {**got, "ratios": ratios, **({"note": note} if note else {})}
+        extra["early_vs_ema"] = rate["processes_early"] / rate["ema"]
+    out = {**got, "ratios": ratios, "ratios_early_start": extra}
+    return {**out, "note": note} if note else out
 
 
 def warm(tmp: Path, size: dict) -> dict:
@@ -309,8 +325,8 @@ def warm(tmp: Path, size: dict) -> dict:
     for r in range(size["repeats"]):
         for m in list(modes)[r % 3 :] + list(modes)[: r % 3]:
             folder = tmp / f"warm-{m}-{r}"
-            folder.mkdir()
-            times = measure([a.replace("{out}", str(folder)) for a in modes[m]])["times"]
+            args = [a.replace("{out}", str(folder)) for a in modes[m]]
+            times = measure(args, fresh=folder, make=True)["times"]
             shutil.rmtree(folder, ignore_errors=True)
             got[m].append(times)
             print(f"  {m}: " + ", ".join(f"{t:.2f}" for t in times) + " s", flush=True)
