@@ -134,12 +134,12 @@ def run(findings: list[Finding], reduced: bool, executor: str, workers: int | No
         on_done=None) -> list[dict[str, Any]]:  # fmt: skip
     """Plan every finding (all checks first), then run each sweep and its ablation in a
     temporary folder and judge them; one result dict per finding."""
-    from sim.sweep.executors import check
+    from sim.sweep.executors import check, warm_scope
     from sim.sweep.runner import progress_bar, run_sweep
 
     check(executor, workers, None)
     results = []
-    with tempfile.TemporaryDirectory(prefix="instalign-findings-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="instalign-findings-") as tmp, warm_scope():
         root = Path(tmp)
         plans = [plan(f, root, reduced) for f in findings]
         for finding, specs in zip(findings, plans, strict=True):
@@ -147,7 +147,8 @@ def run(findings: list[Finding], reduced: bool, executor: str, workers: int | No
             for spec in specs:
                 store = spec.with_suffix("")
                 quiet = progress_bar(quiet=True)
-                run_sweep(spec, store, executor, workers, flush_seconds=0.0, progress=quiet)
+                run_sweep(spec, store, executor, workers, flush_seconds=0.0, progress=quiet,
+                          reuse=True)  # fmt: skip
                 got.append(measure(finding, store))
             results.append(_result(finding, *got, reduced))
             if on_done:

@@ -28,11 +28,16 @@ the share of the machine other jobs took are recorded.
    `sim.ema.instalign_model` (final values of the scenario's metrics; target instalign >=
    1.2x), and Dask (`--executor dask`: a LocalCluster of 2 single-threaded workers started
    by the sweep; target >= 0.9x the process pool). EMA is skipped, with a note, when it is
-   not installed (`pip install 'instalign[ema]'`). `processes_early` is the same sweep from a
-   script that calls `sim.sweep.executors.prestart("processes")` before its imports (what
-   `instalign sweep` would do with a prestart at its entry): the forkserver's imports run
-   beside the script's, as EMA's fork workers get theirs from its driver; its ratios are
-   recorded apart (`ratios_early_start`), the targets use `processes`.
+   not installed (`pip install 'instalign[ema]'`). instalign's children do what
+   `instalign sweep` does: start the workers' forkserver first thing (`prestart`), so its
+   imports run beside the driver's own, as EMA's fork workers get theirs from its driver.
+   `processes_library` is the same sweep from a script that imported the simulator before
+   calling `run_sweep` (the forkserver starts inside the call). `pair` is the machine's
+   own bound for any 2-process executor: two sequential sweeps of half the runs each, side
+   by side in independent interpreters (no pool, no driver, nothing to share), timed as
+   the slower of the two from its call. These, `bound_vs_ema` (the sequential rate times
+   the workers: perfect scaling) and each contender's runs/s over its whole process are
+   recorded apart (`ratios_other`).
 3. warm: 4 consecutive sweeps of 100 tiny runs in one process (what a design search does,
    one sweep per generation): workers spawned per sweep (the executor before issue 16),
    forked from the preloaded forkserver per sweep, and one warm pool (`reuse=True`);
@@ -79,8 +84,11 @@ TARGETS = {"tiny_vs_batch_run": 1.3, "processes_vs_sequential": 1.8, "processes_
 # ---- children (each in its own interpreter) -----------------------------------------------
 
 
-def _child_sweep(spec: str, out: str, executor: str, workers: int, early: bool = False) -> dict:
-    if early:  # as a script (or the CLI) that starts the workers' forkserver first thing
+def _child_sweep(spec: str, out: str, executor: str, workers: int, mode: str = "cli") -> dict:
+    """`mode` "cli": as `instalign sweep` does, the workers' forkserver is started first
+    thing (`prestart`), so its imports run beside the driver's; "library": `run_sweep`
+    called by a script that has imported the simulator (it prestarts only inside)."""
+    if mode == "cli":
         from sim.sweep.executors import prestart
 
         prestart(executor)
@@ -90,6 +98,26 @@ def _child_sweep(spec: str, out: str, executor: str, workers: int, early: bool =
     t0 = time.perf_counter()
     _, manifest = run_sweep(spec, out, executor, workers, progress=progress_bar(quiet=True))
     return {"elapsed": time.perf_counter() - t0, "runs": manifest["counts"]["done"]}
+
+
+def _child_pair(spec: str, out: str, workers: int) -> dict:
+    """`workers` sequential sweeps of `spec` side by side, each its own interpreter: what
+    the machine gives independent processes that share nothing (no pool, no driver, no
+    start-up inside the timing). Its time: the slowest sweep's, each timed from its call."""
+    child = [sys.executable, "-m", "benchmarks.bench_peers", "--child", "sweep", spec]
+    procs = [
+        subprocess.Popen(
+            [*child, f"{out}/part{i}", "sequential", "1"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(workers)
+    ]
+    rows = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    if any(p.returncode for p in procs):
+        raise SystemExit("a sequential sweep of the pair failed")
+    return {"elapsed": max(r["elapsed"] for r in rows), "runs": sum(r["runs"] for r in rows)}
 
 
 def _child_batch_run(runs: int, workers: int, voters: int, steps: int, period: int) -> dict:
@@ -145,7 +173,9 @@ def _child_warm(spec: str, folder: str, mode: str, sweeps: int) -> dict:
 def _child(argv: list[str]) -> dict:
     kind, *rest = argv
     if kind == "sweep":
-        return _child_sweep(rest[0], rest[1], rest[2], int(rest[3]), "early" in rest[4:])
+        return _child_sweep(rest[0], rest[1], rest[2], int(rest[3]), *rest[4:5])
+    if kind == "pair":
+        return _child_pair(rest[0], rest[1], int(rest[2]))
     if kind == "batch_run":
         return _child_batch_run(*(int(x) for x in rest))
     if kind == "ema":
@@ -292,11 +322,13 @@ def tiny(tmp: Path, size: dict) -> dict:
 def small(tmp: Path, size: dict) -> dict:
     runs = size["small"]
     spec = _spec(tmp, "small", SMALL, runs)
+    part = _spec(tmp, "small_part", SMALL, runs // WORKERS)
     contenders = {
         "processes": ["sweep", str(spec), "{out}", "processes", str(WORKERS)],
-        "processes_early": ["sweep", str(spec), "{out}", "processes", str(WORKERS), "early"],
+        "processes_library": ["sweep", str(spec), "{out}", "processes", str(WORKERS), "library"],
         "sequential": ["sweep", str(spec), "{out}", "sequential", "1"],
         "dask": ["sweep", str(spec), "{out}", "dask", str(WORKERS)],
+        "pair": ["pair", str(part), "{out}", str(WORKERS)],
     }
     note = None
     if ema_available():
@@ -308,11 +340,19 @@ def small(tmp: Path, size: dict) -> dict:
     rate = {k: v["runs_per_s"] for k, v in got.items()}
     ratios = {"processes_vs_sequential": rate["processes"] / rate["sequential"],
               "dask_vs_processes": rate["dask"] / rate["processes"]}  # fmt: skip
-    extra = {"early_vs_sequential": rate["processes_early"] / rate["sequential"]}
+    extra = {"library_vs_sequential": rate["processes_library"] / rate["sequential"],
+             "pair_vs_sequential": rate["pair"] / rate["sequential"],
+             "processes_vs_pair": rate["processes"] / rate["pair"]}  # fmt: skip
     if "ema" in rate:
         ratios["processes_vs_ema"] = rate["processes"] / rate["ema"]
-        extra["early_vs_ema"] = rate["processes_early"] / rate["ema"]
-    out = {**got, "ratios": ratios, "ratios_early_start": extra}
+        extra["library_vs_ema"] = rate["processes_library"] / rate["ema"]
+        # the most a pool could reach: the sequential executor's time split perfectly over
+        # the workers, no start-up, no driver cost; and what two independent sweeps got
+        extra["bound_vs_ema"] = WORKERS * rate["sequential"] / rate["ema"]
+        extra["pair_vs_ema"] = rate["pair"] / rate["ema"]
+    whole = {k: v["runs"] / v["process_s"] for k, v in got.items()}  # the whole command
+    extra.update({f"whole_process_{k}_runs_per_s": round(v, 1) for k, v in whole.items()})
+    out = {**got, "ratios": ratios, "ratios_other": extra}
     return {**out, "note": note} if note else out
 
 

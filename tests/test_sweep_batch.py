@@ -271,6 +271,27 @@ def test_a_warm_pool_serves_two_sweeps_with_identical_results(tmp_path, chunked,
     assert executors.warm() == []
 
 
+def test_a_warm_scope_closes_the_pools_it_started_and_keeps_the_others():
+    executors.shutdown_warm()
+    try:
+        with executors.open_executor("processes", 1, reuse=True) as ex:
+            kept = ex.pool
+        with executors.warm_scope():
+            with executors.open_executor("processes", 2, reuse=True) as ex:
+                inner = ex.pool
+                assert ex.submit(os.getpid).result() != os.getpid()
+            with executors.open_executor("processes", 2, reuse=True) as ex:
+                assert ex.pool is inner  # warm inside the scope
+            assert sorted(executors.warm()) == [("processes", 1, None), ("processes", 2, None)]
+        assert executors.warm() == [("processes", 1, None)]  # only the one started inside
+        with pytest.raises(RuntimeError):
+            inner.submit(os.getpid)  # shut down
+        with executors.open_executor("processes", 1, reuse=True) as ex:
+            assert ex.pool is kept
+    finally:
+        executors.shutdown_warm()
+
+
 def test_a_broken_or_aborted_warm_pool_is_not_kept(tmp_path):
     executors.shutdown_warm()
     try:

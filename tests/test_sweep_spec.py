@@ -3,11 +3,13 @@ CLI, nothing written or overwritten); every design builds what it promises."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -24,6 +26,9 @@ TINY = {
     "steps": 10,
     "seed": 5,
 }
+
+
+TINY_SET = {"electorate.n_voters": 200, "steps": 10}
 
 
 def write(tmp_path: Path, name: str, **fields) -> Path:
@@ -282,8 +287,9 @@ def test_sobol_store_aligns_outputs_with_the_sample(tmp_path):
     assert np.array_equal(y, by_hand) and len(y) == 6
 
 
-def test_run_table_crosses_scenarios_interventions_and_replications(tmp_path):
-    spec = write(
+def crossed(tmp_path: Path) -> Path:
+    """2 scenarios x 2 information levels x 3 replications x 2 interventions: 24 runs."""
+    return write(
         tmp_path,
         "x",
         scenario=None,
@@ -295,6 +301,10 @@ def test_run_table_crosses_scenarios_interventions_and_replications(tmp_path):
         },
         replications=3,
     )
+
+
+def test_run_table_crosses_scenarios_interventions_and_replications(tmp_path):
+    spec = crossed(tmp_path)
     sweep = load_spec(spec)
     table, _ = runs(sweep, build(sweep))
     assert len(table) == 2 * 2 * 3 * 2
@@ -305,6 +315,32 @@ def test_run_table_crosses_scenarios_interventions_and_replications(tmp_path):
     assert table.groupby("intervention")["seed"].nunique().eq(12).all()
     approval = table[table["intervention"] == "approval"]
     assert set(approval["politicians.strategy"]) == {"approval_maximizer"}
+
+
+def test_each_run_gets_its_own_overrides_and_replications_share_one_config(tmp_path):
+    """The driver validates a design point's overrides once (`plan.tasks`); every run's
+    Config is the one its own overrides give, in whatever order the runs are asked for."""
+    from sim.scenario import load as load_scenario
+    from sim.sweep import plan
+
+    spec = crossed(tmp_path)
+    run_sweep(spec, tmp_path / "s", "sequential", max_runs=1, progress=progress_bar(quiet=True))
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    design = pd.read_parquet(tmp_path / "s" / "design.parquet")
+    order = np.random.default_rng(3).permutation(len(design))
+    tasks = list(plan.tasks(manifest, design, design["run_id"].to_numpy()[order], "x"))
+    by_id = design.set_index("run_id")
+    shared: dict[tuple, object] = {}
+    for task in tasks:
+        row = by_id.loc[task.run_id]
+        over = {"electorate.information": float(row["electorate.information"])}
+        if row["intervention"] == "approval":
+            over["politicians.strategy"] = "approval_maximizer"
+        expect = load_scenario(row["scenario"]).with_overrides({**TINY_SET, **over})
+        assert dict(task.config.values) == dict(expect.values), task.run_id
+        key = (row["scenario"], row["point"], row["intervention"])
+        assert shared.setdefault(key, task.config) is task.config
+    assert len(shared) == 8 and len(tasks) == 24
 
 
 SHIPPED = sorted(Path(__file__).resolve().parent.parent.glob("scenarios/sweeps/*.yaml"))

@@ -65,6 +65,9 @@ def _check_sweep_inputs(spec: Path, out: Path, executor: str, scheduler: str | N
     anything is written (`run_sweep` then checks the store's content: another sweep, not
     empty; it opens the executor only after creating the store)."""
     executor_options(executor, scheduler)
+    from sim.sweep.executors import prestart
+
+    prestart(executor, scheduler)  # the workers' imports overlap the checks below
     text_file(spec, "a sweep spec YAML file (UTF-8)")
     output_dir(out, "--out")
     from sim.sweep.spec import load_spec

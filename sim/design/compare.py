@@ -20,6 +20,7 @@ import pandas as pd
 from sim.design import encoding
 from sim.design.search import Search, seeds
 from sim.design.spec import load_design
+from sim.sweep.executors import warm_scope
 
 
 def best(store: str | Path, column: str) -> tuple[str, dict]:
@@ -45,11 +46,12 @@ def cross_evaluate(
     manifest = {"seeds": s, "worlds": []}
     search = Search(design, out, manifest, "processes", None, None)
     fresh = encoding.worlds(design.uncertainties, worlds, s["reworlds"] + 1)
-    table = search.sweep(designs, fresh, replications, s["reruns"] + 1, out / "ensemble")
-    ensemble = search.outcomes(table, designs, len(fresh), replications)
     central = [{u.path: design.base[u.path] for u in design.uncertainties}]
-    table = search.sweep(designs, central, replications * 4, s["reruns"] + 2, out / "central")
-    middle = search.outcomes(table, designs, 1, replications * 4)
+    with warm_scope():  # both sweeps on one pool
+        table = search.sweep(designs, fresh, replications, s["reruns"] + 1, out / "ensemble")
+        ensemble = search.outcomes(table, designs, len(fresh), replications)
+        table = search.sweep(designs, central, replications * 4, s["reruns"] + 2, out / "central")
+        middle = search.outcomes(table, designs, 1, replications * 4)
     rows = []
     for name in designs:
         row = {"design": name, **search.reevaluated(ensemble[name], len(fresh))}

@@ -105,6 +105,7 @@ def run_design(
     """Check everything, then search, re-evaluate the front and write the store; returns the
     manifest plus a summary. `progress(generation, evaluations, budget)` if given."""
     from sim.sweep.executors import check as check_executor
+    from sim.sweep.executors import warm_scope
 
     check_executor(executor, workers, scheduler)
     design = load_design(spec)
@@ -118,9 +119,10 @@ def run_design(
     out = Path(out)
     manifest = prepare_store(out, design, resume, evals)
     run = Search(design, out, manifest, executor, workers, scheduler)
-    run.search(evals, progress)
-    run.write_search()
-    manifest["front"] = run.reevaluate()
+    with warm_scope():  # one pool for every generation and the re-evaluation
+        run.search(evals, progress)
+        run.write_search()
+        manifest["front"] = run.reevaluate()
     manifest["status"] = "complete"
     atomic_json(out / MANIFEST, manifest)
     return manifest
@@ -332,6 +334,7 @@ class Search:
             scheduler=scheduler,
             resume=resume,
             progress=progress_bar(quiet=True),
+            reuse=True,
         )
         if report.status != "complete":  # interrupted, a worker died, a full disk
             raise Interrupted(f"{folder.name}: {report.status} ({report.reason})")

@@ -28,8 +28,9 @@ A warm pool: with `reuse=True` the pool (or the LocalCluster and its client, or 
 of a scheduler) is not shut down when the block ends but kept, keyed by (kind, workers,
 scheduler), and handed to the next `open_executor(..., reuse=True)` with the same key in
 this process; a pool that broke, or that still has runs in flight (an aborted sweep), is
-shut down instead. `shutdown_warm()` closes them all; it runs at exit. A design search,
-which runs one sweep per generation, thus starts its workers once.
+shut down instead. `shutdown_warm()` closes them all; it runs at exit. `warm_scope()` closes
+the ones started inside it. A design search, which runs one sweep per generation, and the
+findings check, two sweeps per finding, thus start their workers once.
 
 Seeds are fixed per run before dispatch (`sim.sweep.seeds`), so every executor and worker
 count gives identical results.
@@ -211,6 +212,22 @@ def warm() -> list[tuple]:
     """The keys (kind, workers, scheduler) of the executors kept warm in this process."""
     with _WARM_LOCK:
         return list(_WARM)
+
+
+@contextlib.contextmanager
+def warm_scope() -> Iterator[None]:
+    """Keep pools warm inside the block (`open_executor(..., reuse=True)`), then shut down
+    the ones it started: a design search or a findings check starts its workers once, and
+    leaves none behind in a long-lived process (the dashboard, a notebook)."""
+    before = set(warm())
+    try:
+        yield
+    finally:
+        with _WARM_LOCK:
+            mine = [k for k in _WARM if k not in before]
+            entries = [_WARM.pop(k) for k in mine]
+        for entry in entries:
+            _close_quietly(entry)
 
 
 def shutdown_warm() -> None:

@@ -147,10 +147,17 @@ def tasks(
     varied_paths = dict.fromkeys(p for ps in paths.values() for p in ps)
     used = ["run_id", "scenario", "intervention", "seed", *varied_paths]
     rows = {int(r["run_id"]): r for r in design[used].to_dict("records")}
+    configs: dict[str, Config] = {}  # replications of a design point share one Config
     for rid in run_ids:
         row = rows[int(rid)]
         over = {k: _decode(row[k], k in json_cols) for k in paths[row["intervention"]]}
-        config = base[row["scenario"]].with_overrides(over, source=f"run {int(rid)}")
+        key = json.dumps([row["scenario"], over], default=repr)
+        config = configs.get(key)
+        if config is None:
+            config = base[row["scenario"]].with_overrides(over, source=f"run {int(rid)}")
+            if len(configs) >= 4096:  # a design of distinct points: bounded memory
+                configs.clear()
+            configs[key] = config
         yield Task(
             int(rid), int(row["seed"]), config, metrics, rec["every"], int(rid) in faults, tail
         )
