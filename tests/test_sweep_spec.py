@@ -28,7 +28,7 @@ TINY = {
 }
 
 
-TINY_SET = {"electorate.n_voters": 200, "steps": 10}
+TINY_SET = {"electorate.n_voters": TINY["set"]["electorate"]["n_voters"], "steps": TINY["steps"]}
 
 
 def write(tmp_path: Path, name: str, **fields) -> Path:
